@@ -1,0 +1,2 @@
+#include <mailauth/mailauth.h>
+int main(void) { return 0; }

@@ -1,0 +1,13 @@
+/*
+ * libmailauth: the umbrella header.  Include this, or the area headers.
+ */
+#ifndef MAILAUTH_MAILAUTH_H
+#define MAILAUTH_MAILAUTH_H
+
+#include "mailauth/version.h"
+#include "common.h"
+#include "addr.h"
+#include "dns.h"
+#include "message.h"
+
+#endif /* MAILAUTH_MAILAUTH_H */

@@ -1,0 +1,161 @@
+/*
+ * libmailauth internals: the core layer.  Never installed.
+ *
+ * Internal functions with external linkage are named ma__<area>_<verb> and
+ * are hidden by -fvisibility=hidden and the version script.
+ */
+#ifndef MA_CORE_H
+#define MA_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mailauth/common.h"
+#include "mailauth/addr.h"
+
+/* ------------------------------------------------------------------ context */
+
+struct ma_ctx {
+    ma_malloc_fn malloc_fn;
+    ma_realloc_fn realloc_fn;
+    ma_free_fn free_fn;
+    void *alloc_payload;
+    ma_clock_fn clock_fn;
+    void *clock_payload;
+    ma_log_fn log_fn;
+    void *log_payload;
+    ma_log_level log_level;
+    uint64_t limits[MA_LIMIT_COUNT];
+};
+
+void *ma__alloc(const ma_ctx *ctx, size_t size);          /* uninitialised */
+void *ma__calloc(const ma_ctx *ctx, size_t n, size_t size); /* zeroed, overflow-checked */
+void *ma__realloc(const ma_ctx *ctx, void *ptr, size_t size);
+void ma__free(const ma_ctx *ctx, void *ptr);
+char *ma__strndup(const ma_ctx *ctx, const char *s, size_t len); /* NUL-terminated copy */
+void ma__wipe(void *p, size_t len);                        /* not optimised away */
+
+/* Log through the context's callback when level is enabled. */
+void ma__log(const ma_ctx *ctx, ma_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static inline uint64_t ma__limit(const ma_ctx *ctx, ma_limit which)
+{
+    return ctx->limits[which];
+}
+
+/* ------------------------------------------------------------------ buffers */
+
+/* A growable byte buffer, always NUL-terminated when data != NULL. */
+typedef struct ma_buf {
+    const ma_ctx *ctx;
+    char *data;
+    size_t len;
+    size_t cap;
+} ma_buf;
+
+void ma__buf_init(ma_buf *b, const ma_ctx *ctx);
+void ma__buf_free(ma_buf *b);                 /* releases the storage */
+void ma__buf_reset(ma_buf *b);                /* len = 0, keeps storage */
+int ma__buf_reserve(ma_buf *b, size_t extra); /* room for extra more bytes + NUL */
+int ma__buf_append(ma_buf *b, const void *data, size_t len);
+int ma__buf_putc(ma_buf *b, char c);
+int ma__buf_printf(ma_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Hand the storage to the caller (NUL-terminated, ma_free-able); the buffer is emptied. */
+char *ma__buf_steal(ma_buf *b, size_t *len_out);
+
+/* Error text holder for objects (per-object error detail, never global). */
+typedef struct ma_errbuf {
+    char text[256];
+    int64_t offset;
+} ma_errbuf;
+
+void ma__err_set(ma_errbuf *e, int64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void ma__err_clear(ma_errbuf *e);
+
+/* ------------------------------------------------------------------ ASCII */
+
+static inline int ma__lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static inline bool ma__is_alpha(int c) { return (c | 32) >= 'a' && (c | 32) <= 'z'; }
+static inline bool ma__is_digit(int c) { return c >= '0' && c <= '9'; }
+static inline bool ma__is_wsp(int c) { return c == ' ' || c == '\t'; }
+/* ASCII case-insensitive comparison of two spans; 0 when equal. */
+int ma__casecmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* ------------------------------------------------------------------ base64 */
+
+/* Decoded size upper bound for n input bytes. */
+#define MA_BASE64_DECODED_MAX(n) (((n) / 4 + 1) * 3)
+/* Encoded size for n input bytes (no NUL). */
+#define MA_BASE64_ENCODED_LEN(n) ((((n) + 2) / 3) * 4)
+
+/*
+ * Decode base64 (RFC 4648 alphabet, '=' padding required to a multiple of 4
+ * data characters, WSP/CR/LF anywhere skipped as RFC 6376 3.5 allows for
+ * b=, bh= and p=).  out must hold MA_BASE64_DECODED_MAX(len) bytes.
+ * Returns MA_OK or MA_ESYNTAX (bad character, bad padding, data after padding).
+ */
+int ma__base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len);
+/* Encode; out must hold MA_BASE64_ENCODED_LEN(len) bytes.  Returns the length written. */
+size_t ma__base64_encode(const unsigned char *in, size_t len, char *out);
+
+/* ------------------------------------------------------------------ tag=value */
+
+/* One tag of an RFC 6376 3.2 tag-list; spans point into the parsed input. */
+typedef struct ma_tag {
+    const char *name;
+    size_t name_len;
+    const char *value;   /* tag-value with surrounding FWS removed; inner FWS kept */
+    size_t value_len;
+    size_t offset;       /* offset of the tag name in the input */
+} ma_tag;
+
+typedef struct ma_taglist {
+    ma_tag *tags;
+    size_t count;
+    size_t cap;
+} ma_taglist;
+
+/*
+ * Parse an RFC 6376 3.2 tag-list:
+ *   tag-list = tag-spec *( ";" tag-spec ) [ ";" ]
+ *   tag-spec = [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
+ * tag-name = ALPHA *(ALPHA / DIGIT / "_"); tag-value bytes are VALCHAR
+ * (%x21-3A / %x3C-7E) separated by FWS.  Empty values are allowed; a
+ * duplicate tag name (case-sensitive) is an error (3.2: "MUST be
+ * interpreted as a syntax error").  FWS may contain CRLF followed by WSP.
+ *
+ * flags: MA_TAGLIST_ALLOW_EMPTY_SPEC accepts empty tag-specs (";;"), seen in
+ * real DMARC records.  Returns MA_OK, MA_ESYNTAX (err says where), MA_ELIMIT
+ * (more than MA_LIMIT_TAGS tags), MA_ENOMEM.  The list is reset first.
+ */
+#define MA_TAGLIST_ALLOW_EMPTY_SPEC 1u
+int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t len,
+                      unsigned int flags, ma_errbuf *err);
+void ma__taglist_free(ma_taglist *tl, const ma_ctx *ctx);
+/* The tag named name (case-sensitive), or NULL. */
+const ma_tag *ma__taglist_get(const ma_taglist *tl, const char *name);
+
+/* ------------------------------------------------------------------ names */
+
+/*
+ * Validate and normalize a domain name (see ma_domain_normalize) into a
+ * ma_buf (appended).  Internal entry point used by the protocols.
+ */
+int ma__domain_normalize_buf(ma_buf *out, const ma_ctx *ctx, const char *name, size_t len,
+                             unsigned int flags);
+
+#endif /* MA_CORE_H */

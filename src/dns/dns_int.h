@@ -1,0 +1,120 @@
+/*
+ * libmailauth internals: the dns layer (answers, questions, jobs, resolvers).
+ */
+#ifndef MA_DNS_INT_H
+#define MA_DNS_INT_H
+
+#include "core/core.h"
+#include "mailauth/dns.h"
+
+/* ------------------------------------------------------------------ answers */
+
+typedef struct ma_dns_record {
+    uint32_t ttl;
+    uint16_t pref;        /* MX */
+    ma_ip ip;             /* A, AAAA */
+    char *text;           /* TXT (joined, NUL after), MX exchange, PTR name */
+    size_t len;
+} ma_dns_record;
+
+struct ma_dns_answer {
+    const ma_ctx *ctx;
+    unsigned long refs;   /* atomic (__atomic builtins) */
+    int frozen;           /* set once shared; read-only from then on */
+    ma_dns_type type;
+    ma_dns_rcode rcode;
+    uint32_t ttl;
+    int ttl_set;
+    ma_dns_record *recs;
+    size_t count;
+    size_t cap;
+};
+
+/* Mark an answer immutable (idempotent). */
+void ma__dns_answer_freeze(ma_dns_answer *a);
+int ma__dns_type_valid(int type);
+
+/*
+ * Canonical form of a name for comparison and hashing: presentation text
+ * (\DDD and \X escapes honoured), ASCII lower-cased, one trailing dot
+ * removed, written into out as lowercase presentation text without escapes
+ * for LDH bytes.  Returns MA_OK or MA_ESYNTAX (bad escape, empty label,
+ * label > 63, name > 255 octets).
+ */
+int ma__dns_name_canon(ma_buf *out, const char *name, size_t len);
+
+/* FNV-1a 64 of a span. */
+uint64_t ma__hash(const void *data, size_t len, uint64_t seed);
+
+/* --------------------------------------------------------------- questions */
+
+struct ma_dns_question {
+    uint32_t id;
+    ma_dns_type type;
+    char *name;           /* canonical text, NUL-terminated */
+    size_t name_len;
+    ma_dns_answer *answer; /* NULL while outstanding */
+};
+
+/* -------------------------------------------------------------------- jobs */
+
+/*
+ * Every evaluator embeds a ma_job as its first member and supplies a vtable.
+ * step() is called by ma_job_step(): it advances the evaluator, asking
+ * questions with ma__job_ask() and reading answers with ma__job_answer_get().
+ * It returns MA_JOB_DONE, MA_JOB_NEED_DNS, or a negative status.  It is only
+ * called again after an answer arrived (or on the first step).
+ */
+typedef struct ma_job_vtable {
+    const char *kind;                  /* "lookup", "spf", ... */
+    int (*step)(ma_job *job);
+    void (*destroy)(ma_job *job);      /* frees the evaluator's own state, not the job core */
+} ma_job_vtable;
+
+struct ma_job {
+    const ma_ctx *ctx;
+    const ma_job_vtable *vt;
+    ma_dns_question **qs;    /* every question asked, by id - 1 */
+    size_t nqs;
+    size_t qcap;
+    const ma_dns_question **outstanding; /* scratch for ma_job_questions() */
+    size_t npending;
+    int status;              /* 0 running, MA_JOB_DONE, or <0 failed */
+    int started;
+    ma_errbuf err;
+};
+
+/* Initialise the job core (called by each evaluator's constructor). */
+void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt);
+
+/*
+ * Ask a question (deduplicated by canonical name and type).  *id_out gets
+ * its id.  When it was already answered, the answer is available at once
+ * through ma__job_answer_get().  The name is canonicalized (ma__dns_name_canon);
+ * it must already be an A-label name.
+ * Returns MA_OK, MA_ESYNTAX (bad name), MA_ELIMIT (MA_LIMIT_JOB_QUESTIONS), MA_ENOMEM.
+ */
+int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uint32_t *id_out);
+
+/* The answer for id, or NULL while outstanding (or for an unknown id). */
+const ma_dns_answer *ma__job_answer_get(const ma_job *job, uint32_t id);
+
+/* Set the job's error text; returns status for convenience. */
+int ma__job_fail(ma_job *job, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* --------------------------------------------------------------- resolvers */
+
+struct ma_resolver {
+    const ma_ctx *ctx;
+    ma_resolver_ops ops;
+    void *payload;
+};
+
+/* Identifies cache resolvers for ma_resolver_cache_stats(). */
+int ma__resolver_is_cache(const ma_resolver *r);
+
+#endif /* MA_DNS_INT_H */

@@ -1,0 +1,3 @@
+/* placeholder: filled in by its owner */
+#include "tap.h"
+int main(void) { ok(1, "placeholder"); return tap_done(); }
