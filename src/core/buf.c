@@ -95,8 +95,11 @@ int ma__buf_printf(ma_buf *b, const char *fmt, ...)
 char *ma__buf_steal(ma_buf *b, size_t *len_out)
 {
     char *p;
-    if (b->data == NULL && ma__buf_reserve(b, 0) != MA_OK)
-        return NULL;
+    if (b->data == NULL) {
+        if (ma__buf_reserve(b, 0) != MA_OK)
+            return NULL;
+        b->data[0] = '\0';
+    }
     p = b->data;
     if (len_out)
         *len_out = b->len;

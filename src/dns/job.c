@@ -1,2 +1,193 @@
-/* placeholder: filled in by its owner */
+/*
+ * The job core shared by every sans-I/O evaluator: questions (deduplicated,
+ * numbered from 1 in the order asked), answers fed in any order, and the
+ * step / questions / answer protocol of include/mailauth/dns.h.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dns/dns_int.h"
+
+void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt)
+{
+    memset(job, 0, sizeof *job);
+    job->ctx = ctx;
+    job->vt = vt;
+    ma__err_clear(&job->err);
+}
+
+int ma__job_fail(ma_job *job, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->err.text, sizeof job->err.text, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uint32_t *id_out)
+{
+    char stack[1100];
+    ma_buf canon;
+    ma_dns_question *q;
+    size_t i;
+    int rc;
+
+    if (!ma__dns_type_valid(type))
+        return MA_EINVAL;
+    /* Canonical names are at most 255 octets, 4 text bytes each when escaped. */
+    ma__buf_init(&canon, job->ctx);
+    rc = ma__dns_name_canon(&canon, name, len);
+    if (rc != MA_OK) {
+        ma__buf_free(&canon);
+        return rc;
+    }
+    if (canon.len >= sizeof stack) {
+        ma__buf_free(&canon);
+        return MA_ESYNTAX;
+    }
+    memcpy(stack, canon.data ? canon.data : "", canon.len + 1);
+    len = canon.len;
+    ma__buf_free(&canon);
+
+    for (i = 0; i < job->nqs; i++) {
+        q = job->qs[i];
+        if (q->type == type && q->name_len == len && memcmp(q->name, stack, len) == 0) {
+            *id_out = q->id;
+            return MA_OK;
+        }
+    }
+    if (job->nqs >= ma__limit(job->ctx, MA_LIMIT_JOB_QUESTIONS))
+        return MA_ELIMIT;
+    if (job->nqs == job->qcap) {
+        size_t cap = job->qcap ? job->qcap * 2 : 8;
+        ma_dns_question **qs = ma__realloc(job->ctx, job->qs, cap * sizeof *qs);
+        const ma_dns_question **out;
+        if (qs == NULL)
+            return MA_ENOMEM;
+        job->qs = qs;
+        out = ma__realloc(job->ctx, job->outstanding, cap * sizeof *out);
+        if (out == NULL)
+            return MA_ENOMEM;
+        job->outstanding = out;
+        job->qcap = cap;
+    }
+    q = ma__calloc(job->ctx, 1, sizeof *q);
+    if (q == NULL)
+        return MA_ENOMEM;
+    q->name = ma__strndup(job->ctx, stack, len);
+    if (q->name == NULL) {
+        ma__free(job->ctx, q);
+        return MA_ENOMEM;
+    }
+    q->name_len = len;
+    q->type = type;
+    q->id = (uint32_t)job->nqs + 1;
+    job->qs[job->nqs++] = q;
+    job->npending++;
+    *id_out = q->id;
+    return MA_OK;
+}
+
+const ma_dns_answer *ma__job_answer_get(const ma_job *job, uint32_t id)
+{
+    if (id == 0 || id > job->nqs)
+        return NULL;
+    return job->qs[id - 1]->answer;
+}
+
+int ma_job_step(ma_job *job)
+{
+    int rc;
+    if (job == NULL)
+        return MA_EINVAL;
+    if (job->status != 0)
+        return job->status;
+    job->started = 1;
+    rc = job->vt->step(job);
+    if (rc < 0) {
+        if (job->err.text[0] == '\0')
+            ma__job_fail(job, rc, "%s", ma_status_str(rc));
+        job->status = rc;
+        return rc;
+    }
+    if (rc == MA_JOB_DONE) {
+        job->status = MA_JOB_DONE;
+        return rc;
+    }
+    if (rc != MA_JOB_NEED_DNS || job->npending == 0) {
+        /* An evaluator that waits for nothing would never finish. */
+        job->status = ma__job_fail(job, MA_EINTERNAL, "%s job stalled", job->vt->kind);
+        return job->status;
+    }
+    return MA_JOB_NEED_DNS;
+}
+
+int ma_job_questions(ma_job *job, const ma_dns_question *const **qs_out, size_t *n_out)
+{
+    size_t i, n = 0;
+    if (job == NULL || qs_out == NULL || n_out == NULL)
+        return MA_EINVAL;
+    for (i = 0; i < job->nqs; i++)
+        if (job->qs[i]->answer == NULL)
+            job->outstanding[n++] = job->qs[i];
+    *qs_out = job->outstanding;
+    *n_out = n;
+    return MA_OK;
+}
+
+int ma_job_answer(ma_job *job, uint32_t question_id, ma_dns_answer *answer)
+{
+    ma_dns_question *q;
+    if (job == NULL || answer == NULL)
+        return MA_EINVAL;
+    if (question_id == 0 || question_id > job->nqs)
+        return ma__job_fail(job, MA_ESTATE, "answer for unknown question %u", (unsigned)question_id);
+    q = job->qs[question_id - 1];
+    if (q->answer != NULL)
+        return ma__job_fail(job, MA_ESTATE, "question %u was already answered", (unsigned)question_id);
+    if (answer->type != q->type)
+        return MA_EINVAL;
+    q->answer = ma_dns_answer_ref(answer);
+    job->npending--;
+    return MA_OK;
+}
+
+const char *ma_job_error(const ma_job *job)
+{
+    return job ? job->err.text : "";
+}
+
+void ma_job_free(ma_job *job)
+{
+    size_t i;
+    if (job == NULL)
+        return;
+    if (job->vt->destroy)
+        job->vt->destroy(job);
+    for (i = 0; i < job->nqs; i++) {
+        ma_dns_answer_free(job->qs[i]->answer);
+        ma__free(job->ctx, job->qs[i]->name);
+        ma__free(job->ctx, job->qs[i]);
+    }
+    ma__free(job->ctx, job->qs);
+    ma__free(job->ctx, job->outstanding);
+    ma__free(job->ctx, job);
+}
+
+uint32_t ma_dns_question_id(const ma_dns_question *q)
+{
+    return q ? q->id : 0;
+}
+
+const char *ma_dns_question_name(const ma_dns_question *q)
+{
+    return q ? q->name : "";
+}
+
+ma_dns_type ma_dns_question_type(const ma_dns_question *q)
+{
+    return q ? q->type : (ma_dns_type)0;
+}
