@@ -1,3 +1,488 @@
 #!/bin/sh
-echo "1..1"
-echo "ok 1 - placeholder"
+# TAP tests of the mailauth command-line tool (examples/mailauth) answering
+# from examples/example.zone: every record type, the outcome words, CNAMEs,
+# PTR by address, --json, escapes, exit statuses and messages.
+. "$srcdir/tap.sh"
+
+MAILAUTH="$abs_top_builddir/examples/mailauth"
+ZONE="$abs_top_srcdir/examples/example.zone"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ma-cli.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
+nsd_pid=
+cleanup() {
+    if [ -n "$nsd_pid" ]; then
+        kill "$nsd_pid" 2>/dev/null
+        wait "$nsd_pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+tap_skip() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n # SKIP $1"
+}
+
+if [ ! -x "$MAILAUTH" ]; then
+    echo "Bail out! $MAILAUTH not built"
+    exit 1
+fi
+
+# run ARGS...: run mailauth; sets rc, out (stdout) and err (stderr).  Command
+# substitution drops trailing newlines; nl counts the lines of stdout.
+# MA_CLI_WRAPPER, when set, runs mailauth under a checker, e.g.
+#   MA_CLI_WRAPPER="$PWD/../libtool --mode=execute valgrind -q --error-exitcode=99 --leak-check=full"
+run() {
+    # shellcheck disable=SC2086  # the wrapper is a command with arguments
+    ${MA_CLI_WRAPPER:-} "$MAILAUTH" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    out=$(cat "$tmp/out")
+    err=$(cat "$tmp/err")
+    nl=$(wc -l <"$tmp/out" | tr -d ' ')
+}
+
+# z ARGS...: run mailauth over the example zone.
+z() {
+    run --zone "$ZONE" "$@"
+}
+
+# is_result WANT_OUT DESCRIPTION: exit 0, this stdout, nothing on stderr.
+is_result() {
+    tap_is "$rc|$out|$err" "0|$1|" "$2"
+}
+
+# is_sorted_result WANT_OUT DESCRIPTION: as is_result, lines in any order.
+is_sorted_result() {
+    sorted=$(sort "$tmp/out")
+    tap_is "$rc|$sorted|$err" "0|$1|" "$2"
+}
+
+# is_error WANT_RC DESCRIPTION: that exit status, no output, and exactly one
+# line on stderr that starts with "mailauth: ".
+is_error() {
+    errlines=$(wc -l <"$tmp/err" | tr -d ' ')
+    case $err in
+        "mailauth: "*) prefix=yes ;;
+        *) prefix=no ;;
+    esac
+    tap_is "$rc|$out|$errlines|$prefix" "$1||1|yes" "$2"
+    [ "$rc|$errlines" = "$1|1" ] || echo "#   stderr: $err"
+}
+
+nl_='
+'
+
+# ------------------------------------------------------------- record types
+z dns txt example.com
+is_result "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 mx -all" "txt: apex SPF record"
+tap_is "$nl" 1 "txt: one line, newline-terminated"
+
+dkim="v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApWDSelcWhDj1rPOns2n8iDY6xoSuRVCp+qjMa1oonpz/etm4GSNKoMTF"
+dkim="${dkim}dUXOPUttL0lgFkgqfrmgANJAM9dl1HraZbSBqTI8NJ4xCKarjmDHSvGB6dWvUxEmzaiAd402A3maemoYBCnTo758ZO5/usmrzhWZ"
+dkim="${dkim}TOswE7Q3dXmhU35W5S71yZs3oSWVMLr85M7dVbTm3wjNPVgHjYukUdd1xtc3FVBUbRbu+n4YH2eQID6tOdulPI3p6qvBtaawvQXG"
+dkim="${dkim}2MmnG/dFopmPUVkoXRgd/IRS5RVl/B1zvY5zjZgqHz5KtLLpz7wA6ThNFfqOu7/TWuFEQxU40h68eDIHC65NGQIDAQAB"
+z dns txt sel._domainkey.example.com
+is_result "$dkim" "txt: DKIM key's character-strings joined without separator"
+
+z dns txt multi.example.com
+is_sorted_result "first${nl_}second" "txt: two records, one per line"
+tap_is "$nl" 2 "txt: two records are two lines"
+
+z dns a example.com
+is_result "192.0.2.10" "a: apex address"
+
+z dns aaaa example.com
+is_result "2001:db8::10" "aaaa: apex address"
+
+z dns aaaa mx1.example.com
+is_result "2001:db8::25" "aaaa: host address"
+
+z dns mx example.com
+is_sorted_result "10 mx1.example.com${nl_}20 mx2.example.com" "mx: preference and exchange, no trailing dot"
+
+z dns ptr 10.2.0.192.in-addr.arpa
+is_result "example.com" "ptr: by reverse name"
+
+z dns TXT _dmarc.example.com
+is_result "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com" "type is case-insensitive (TXT)"
+
+z dns Aaaa mx1.example.com
+is_result "2001:db8::25" "type is case-insensitive (Aaaa)"
+
+z dns a MX1.Example.COM.
+is_result "192.0.2.25" "name: case-insensitive, trailing dot accepted"
+
+# ------------------------------------------------------------- PTR by address
+z dns ptr 192.0.2.25
+is_result "mx1.example.com" "ptr: IPv4 address is asked as its in-addr.arpa name"
+
+z dns ptr 2001:db8::25
+is_result "mx1.example.com" "ptr: IPv6 address is asked as its ip6.arpa name"
+
+z dns ptr 2001:DB8:0:0::10
+is_result "example.com" "ptr: IPv6 address in non-canonical text"
+
+z dns ptr ::ffff:192.0.2.10
+is_result "example.com" "ptr: IPv4-mapped IPv6 address uses the in-addr.arpa name"
+
+z dns ptr 192.0.2.99
+is_result "nxdomain" "ptr: address without a reverse name"
+
+# ------------------------------------------------------------------- CNAMEs
+z dns a www.example.com
+is_result "192.0.2.10" "cname: followed to the apex"
+
+z dns aaaa mail.example.com
+is_result "2001:db8::25" "cname: followed to mx1"
+
+z dns mx www.example.com
+is_sorted_result "10 mx1.example.com${nl_}20 mx2.example.com" "cname: followed for MX"
+
+z dns txt mail.example.com
+is_result "nodata" "cname: target without the type is nodata"
+
+# --------------------------------------------------------- negative outcomes
+z dns txt nosuch.example.com
+is_result "nxdomain" "nxdomain: exit 0, one word"
+
+z dns a nosuch.nosuch.example.com
+is_result "nxdomain" "nxdomain: deeper name"
+
+z dns aaaa mx2.example.com
+is_result "nodata" "nodata: name exists without the type"
+
+z dns txt _domainkey.example.com
+is_result "nodata" "nodata: empty non-terminal (only names below it)"
+
+z dns txt slow.example.com
+is_result "tempfail" "tempfail: \$TIMEOUT name"
+
+z dns a broken.example.com
+is_result "tempfail" "tempfail: \$SERVFAIL name"
+
+z dns mx broken.example.com
+is_result "tempfail" "tempfail: \$SERVFAIL applies to every type"
+
+z dns txt example.org
+is_result "nxdomain" "nxdomain: name outside every loaded zone"
+
+# ------------------------------------------------------------------ escapes
+z dns txt odd.example.com
+is_result 'tab\009quote"backslash\092newline\010\195\169\000\127end' \
+    "txt: odd bytes written as \\DDD, printable ASCII as is"
+tap_is "$nl" 1 "txt: a newline inside a record stays on one line"
+
+# --------------------------------------------------------------------- JSON
+z --json dns txt _dmarc.example.com
+is_result '{"name":"_dmarc.example.com","type":"TXT","status":"ok","ttl":300,"records":["v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com"]}' \
+    "json: txt with its own TTL"
+tap_is "$nl" 1 "json: one line"
+
+z --json dns txt odd.example.com
+is_result '{"name":"odd.example.com","type":"TXT","status":"ok","ttl":3600,"records":["tab\u0009quote\"backslash\\newline\n\u00c3\u00a9\u0000\u007fend"]}' \
+    "json: escapes (quote, backslash, newline, control, 8-bit, NUL)"
+tap_is "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c | tr -d ' ')" 0 "json: output is printable ASCII"
+
+z --json dns a mx2.example.com
+is_result '{"name":"mx2.example.com","type":"A","status":"ok","ttl":600,"records":["192.0.2.26"]}' \
+    "json: a"
+
+z --json dns aaaa mx1.example.com
+is_result '{"name":"mx1.example.com","type":"AAAA","status":"ok","ttl":3600,"records":["2001:db8::25"]}' \
+    "json: aaaa"
+
+z --json dns mx example.com
+case $out in
+    '{"name":"example.com","type":"MX","status":"ok","ttl":3600,"records":[{"preference":10,"exchange":"mx1.example.com"},{"preference":20,"exchange":"mx2.example.com"}]}' | \
+    '{"name":"example.com","type":"MX","status":"ok","ttl":3600,"records":[{"preference":20,"exchange":"mx2.example.com"},{"preference":10,"exchange":"mx1.example.com"}]}')
+        json_mx=ok ;;
+    *) json_mx="$out" ;;
+esac
+tap_is "$rc|$json_mx|$err" "0|ok|" "json: mx records are objects"
+
+z --json dns ptr 192.0.2.10
+is_result '{"name":"10.2.0.192.in-addr.arpa","type":"PTR","status":"ok","ttl":3600,"records":["example.com"]}' \
+    "json: ptr by address shows the reverse name"
+
+z --json dns ptr 2001:db8::10
+is_result '{"name":"0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa","type":"PTR","status":"ok","ttl":3600,"records":["example.com"]}' \
+    "json: ptr by IPv6 address"
+
+z --json dns a WWW.Example.COM.
+is_result '{"name":"www.example.com","type":"A","status":"ok","ttl":3600,"records":["192.0.2.10"]}' \
+    "json: name shown normalized, CNAME followed"
+
+z --json dns txt nosuch.example.com
+case $out in
+    '{"name":"nosuch.example.com","type":"TXT","status":"nxdomain","ttl":'[0-9]*',"records":[]}') json_neg=ok ;;
+    *) json_neg="$out" ;;
+esac
+tap_is "$rc|$json_neg|$err" "0|ok|" "json: nxdomain has status and no records"
+
+z --json dns aaaa mx2.example.com
+case $out in
+    '{"name":"mx2.example.com","type":"AAAA","status":"nodata","ttl":'[0-9]*',"records":[]}') json_neg=ok ;;
+    *) json_neg="$out" ;;
+esac
+tap_is "$rc|$json_neg|$err" "0|ok|" "json: nodata"
+
+z --json dns txt slow.example.com
+case $out in
+    '{"name":"slow.example.com","type":"TXT","status":"tempfail","ttl":'[0-9]*',"records":[]}') json_neg=ok ;;
+    *) json_neg="$out" ;;
+esac
+tap_is "$rc|$json_neg|$err" "0|ok|" "json: tempfail"
+
+if command -v python3 >/dev/null 2>&1; then
+    z --json dns txt odd.example.com
+    got=$(python3 -c 'import json,sys; r=json.load(sys.stdin)["records"][0]; sys.stdout.write(r.encode("latin-1").hex())' <"$tmp/out" 2>&1)
+    tap_is "$got" "$(printf 'tab\tquote"backslash\\newline\n\303\251\000\177end' | od -An -v -tx1 | tr -d ' \n')" \
+        "json: a JSON parser gets the record's exact bytes back"
+else
+    tap_skip "python3 not found"
+fi
+
+# ------------------------------------------------------------- several zones
+printf '$ORIGIN example.net.\n$TTL 60\n@ IN TXT "second zone"\n' >"$tmp/net.zone"
+run --zone "$ZONE" --zone "$tmp/net.zone" dns txt example.net
+is_result "second zone" "--zone twice: the second file is loaded"
+run --zone "$ZONE" --zone "$tmp/net.zone" dns a example.com
+is_result "192.0.2.10" "--zone twice: the first file is still there"
+
+# -------------------------------------------------------------------- --now
+z --now 1700000000 dns a example.com
+is_result "192.0.2.10" "--now with a valid time"
+z --now 0 dns a example.com
+is_result "192.0.2.10" "--now 0 is the epoch, accepted"
+
+# ------------------------------------------------------------ I/O errors: 1
+run --zone "$tmp/missing.zone" dns txt example.com
+is_error 1 "missing zone file: exit 1"
+case $err in *missing.zone*) f=yes ;; *) f=no ;; esac
+tap_is "$f" yes "missing zone file: the message names the file"
+
+printf '$ORIGIN example.com.\n@ IN A 192.0.2.1\nbad IN A 999.0.2.1\n' >"$tmp/bad.zone"
+run --zone "$tmp/bad.zone" dns a example.com
+is_error 1 "malformed zone (bad address): exit 1"
+case $err in *bad.zone*"line 3"*) f=yes ;; *) f=no ;; esac
+tap_is "$f" yes "malformed zone: the message names the file and the line"
+
+printf '$ORIGIN example.com.\n@ IN MX ten mx1.example.com.\n' >"$tmp/bad2.zone"
+run --zone "$tmp/bad2.zone" dns mx example.com
+is_error 1 "malformed zone (MX preference not a number): exit 1"
+
+printf '$ORIGIN example.com.\n$TIMEOUT\n' >"$tmp/bad3.zone"
+run --zone "$tmp/bad3.zone" dns txt example.com
+is_error 1 "malformed zone (\$TIMEOUT without a name): exit 1"
+
+run --zone "$ZONE" --zone "$tmp/bad.zone" dns a example.com
+is_error 1 "malformed second zone: exit 1"
+
+mkdir "$tmp/dir.zone"
+run --zone "$tmp/dir.zone" dns a example.com
+is_error 1 "zone path is a directory: exit 1"
+
+if [ -w /dev/full ]; then
+    "$MAILAUTH" --version >/dev/full 2>"$tmp/err"
+    rc=$?
+    tap_is "$rc" 1 "write error on stdout: exit 1"
+else
+    tap_skip "no /dev/full"
+fi
+
+# ---------------------------------------------------------- usage errors: 2
+run --bogus dns txt example.com
+is_error 2 "unknown long option: exit 2"
+
+run -x dns txt example.com
+is_error 2 "unknown short option: exit 2"
+
+run --zone
+is_error 2 "--zone without its argument: exit 2"
+
+run --json=yes dns txt example.com
+is_error 2 "argument to a flag option: exit 2"
+
+z dns spf example.com
+is_error 2 "unknown record type: exit 2"
+
+z dns cname www.example.com
+is_error 2 "unsupported record type (cname): exit 2"
+
+run
+is_error 2 "no command: exit 2"
+
+z --json
+is_error 2 "options without a command: exit 2"
+
+z frobnicate example.com
+is_error 2 "unknown command: exit 2"
+
+z dns txt
+is_error 2 "dns: missing NAME: exit 2"
+
+z dns
+is_error 2 "dns: missing TYPE and NAME: exit 2"
+
+z dns txt example.com extra
+is_error 2 "dns: extra argument: exit 2"
+
+z dns --bogus txt example.com
+is_error 2 "dns: unknown command option: exit 2"
+
+z dns -- txt example.com
+is_result "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 mx -all" "dns: -- ends the command's options"
+
+z dns txt 'bad..name'
+is_error 2 "dns: invalid domain name: exit 2"
+
+run --zone "$ZONE" --nameserver 192.0.2.53 dns txt example.com
+is_error 2 "--zone with --nameserver: exit 2"
+
+z --now yesterday dns a example.com
+is_error 2 "--now not a number: exit 2"
+
+z --now -5 dns a example.com
+is_error 2 "--now negative: exit 2"
+
+z --now 99999999999999999999 dns a example.com
+is_error 2 "--now out of range: exit 2"
+
+run --zone "$tmp/missing.zone" dns bogus example.com
+is_error 2 "usage errors are reported before I/O errors"
+
+run --nameserver not-an-address dns txt example.com
+is_error 2 "--nameserver with a bad address: exit 2"
+
+# ------------------------------------------------------- --version and --help
+version=$(sed -n 's/^#define MA_VERSION_STRING "\(.*\)"$/\1/p' "$abs_top_builddir/include/mailauth/version.h")
+run --version
+is_result "mailauth $version" "--version prints the library version"
+
+run -V
+is_result "mailauth $version" "-V is --version"
+
+run --help
+case $out in
+    "Usage: mailauth "*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "--help: usage on stdout, exit 0"
+case $out in
+    *"--zone FILE"*"--nameserver IP"*"--now UNIX_TIME"*"--json"*"  dns TYPE NAME"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$f" yes "--help lists the options and the dns command"
+
+run -h
+tap_is "$rc|${out%%${nl_}*}" "0|Usage: mailauth [OPTIONS] COMMAND [ARGS...]" "-h is --help"
+
+run dns --help
+case $out in
+    *"dns TYPE NAME"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dns --help: the command's usage, exit 0"
+
+# ------------------------------------------------ --nameserver, through nsd
+# Serve example.zone with nsd on 127.0.0.1 and ask the same questions through
+# the ldns stub resolver: the two backends must give the same output.
+queries="txt:example.com txt:sel._domainkey.example.com txt:multi.example.com
+txt:odd.example.com a:example.com aaaa:mx1.example.com mx:example.com
+a:www.example.com aaaa:mail.example.com ptr:192.0.2.25 ptr:2001:db8::25
+txt:nosuch.example.com aaaa:mx2.example.com txt:mail.example.com"
+json_queries="txt:_dmarc.example.com a:mx2.example.com ptr:2001:db8::10 txt:odd.example.com"
+nsd_tests=$(($(echo $queries | wc -w) + $(echo $json_queries | wc -w)))
+
+nsd_skip() {
+    i=0
+    while [ $i -lt $nsd_tests ]; do
+        tap_skip "--nameserver: $1"
+        i=$((i + 1))
+    done
+}
+
+freeport="$abs_top_builddir/tests/freeport"
+if [ -z "$NSD" ] || [ ! -x "$NSD" ]; then
+    nsd_skip "nsd not found"
+elif [ ! -x "$freeport" ]; then
+    nsd_skip "tests/freeport not built"
+else
+    # One file per $ORIGIN section of the example zone, each with an SOA;
+    # the $TIMEOUT and $SERVFAIL lines are for the static resolver only.
+    nsd_dir="$tmp/nsd"
+    mkdir "$nsd_dir"
+    awk -v dir="$nsd_dir" '
+        /^\$(TIMEOUT|SERVFAIL)/ { next }
+        /^\$ORIGIN/ {
+            origin = $2
+            sub(/\.$/, "", origin)
+            file = dir "/" origin ".zone"
+            print origin >(dir "/zones")
+            print "$TTL 3600" >file
+            print >file
+            if (origin != "example.com")
+                print "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 900 1209600 300" >file
+            next
+        }
+        file != "" { print >file }' "$ZONE"
+    nsd_up=no
+    for attempt in 1 2 3; do
+        port=$("$freeport") || break
+        {
+            printf 'server:\n'
+            printf '    ip-address: 127.0.0.1@%s\n    port: %s\n    do-ip6: no\n' "$port" "$port"
+            printf '    username: ""\n    chroot: ""\n    zonesdir: "%s"\n' "$nsd_dir"
+            printf '    pidfile: "%s/nsd.pid"\n    xfrdfile: "%s/xfrd.state"\n' "$nsd_dir" "$nsd_dir"
+            printf '    xfrdir: "%s"\n    zonelistfile: "%s/zone.list"\n' "$nsd_dir" "$nsd_dir"
+            printf '    database: ""\n    logfile: "%s/nsd.log"\n    server-count: 1\n    verbosity: 1\n' "$nsd_dir"
+            printf 'remote-control:\n    control-enable: no\n'
+            while read -r zn; do
+                printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n' "$zn" "$zn"
+            done <"$nsd_dir/zones"
+        } >"$nsd_dir/nsd.conf"
+        "$NSD" -d -c "$nsd_dir/nsd.conf" >"$nsd_dir/nsd.out" 2>&1 &
+        nsd_pid=$!
+        # Wait up to about 10 s for an answer (each failed try costs the
+        # resolver's timeout, so poll for the log line first).
+        i=0
+        while [ $i -lt 20 ] && ! grep -q "nsd started" "$nsd_dir/nsd.log" 2>/dev/null; do
+            kill -0 "$nsd_pid" 2>/dev/null || break
+            sleep 0.5 2>/dev/null || sleep 1
+            i=$((i + 1))
+        done
+        if kill -0 "$nsd_pid" 2>/dev/null \
+            && [ "$("$MAILAUTH" --nameserver "127.0.0.1:$port" dns a example.com 2>/dev/null)" = 192.0.2.10 ]; then
+            nsd_up=yes
+            break
+        fi
+        kill "$nsd_pid" 2>/dev/null
+        wait "$nsd_pid" 2>/dev/null
+        nsd_pid=
+    done
+    if [ $nsd_up = yes ]; then
+        for q in $queries; do
+            type=${q%%:*}
+            name=${q#*:}
+            z dns "$type" "$name"
+            want=$(sort "$tmp/out")
+            run --nameserver "127.0.0.1:$port" dns "$type" "$name"
+            is_sorted_result "$want" "--nameserver: dns $type $name, same as from the zone"
+        done
+        for q in $json_queries; do
+            type=${q%%:*}
+            name=${q#*:}
+            z --json dns "$type" "$name"
+            want=$out
+            run --json --nameserver "127.0.0.1:$port" dns "$type" "$name"
+            is_result "$want" "--nameserver: --json dns $type $name, same as from the zone"
+        done
+    else
+        echo "# nsd did not start:"
+        cat "$nsd_dir/nsd.out" "$nsd_dir/nsd.log" 2>/dev/null | sed 's/^/#   /'
+        nsd_skip "nsd did not start"
+    fi
+fi
+
+tap_done

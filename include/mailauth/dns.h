@@ -321,8 +321,9 @@ MA_EXTERN(int) ma_static_zone_add_servfail(ma_static_zone *z, const char *name, 
 
 /**
  * Load RFC 1035 master-file text (parsed with ldns): $ORIGIN, $TTL, relative
- * names, parentheses, \DDD and \" escapes.  Record types other than TXT, A,
- * AAAA, MX, PTR and CNAME are accepted and ignored.  Two test directives, on
+ * names, parentheses, backslash escapes (decimal and quoted characters).
+ * Record types other than TXT, A, AAAA, MX, PTR and CNAME are accepted and
+ * ignored.  Two test directives, on
  * lines of their own, are added: `$TIMEOUT <name> [<type>...]` and
  * `$SERVFAIL <name> [<type>...]` (names there are absolute).
  * TXT records join their character-strings (RFC 7208 3.3).
