@@ -5,8 +5,11 @@
  * ma_msg_finish().  Line endings may be CRLF or bare LF; the reader hands
  * everything on with CRLF line endings (bare LF becomes CRLF; a lone CR that
  * is not followed by LF is kept as it is).  Header fields are kept and
- * indexed, up to MA_LIMIT_HEADER_BYTES / MA_LIMIT_HEADER_FIELDS /
- * MA_LIMIT_HEADER_FIELD_BYTES.  The body is never kept: it is passed to the
+ * indexed, within three limits read when the reader is created:
+ * MA_LIMIT_HEADER_FIELD_BYTES bounds one field as ma_msg_field_raw() gives
+ * it (name, colon, value, folding CRLFs; not the final CRLF);
+ * MA_LIMIT_HEADER_BYTES bounds all fields with CRLF line endings (not the
+ * empty line); MA_LIMIT_HEADER_FIELDS bounds their number.  The body is never kept: it is passed to the
  * body consumers as it arrives.
  */
 #ifndef MAILAUTH_MESSAGE_H
@@ -36,7 +39,10 @@ MA_EXTERN(void) ma_msg_free(ma_msg *msg);
 
 /**
  * Add a body consumer.  Consumers added before the body starts see all of
- * it; adding one later returns MA_ESTATE.  At most 32 consumers.
+ * it; adding one later returns MA_ESTATE.  The body starts with the first
+ * call to the consumers, so a caller that writes the header on its own
+ * (say, up to the empty line) may read the fields and add consumers once
+ * ma_msg_header_done() is true.  At most 32 consumers.
  * @return MA_OK, MA_EINVAL, MA_ESTATE, MA_ELIMIT.
  */
 MA_EXTERN(int) ma_msg_add_body_consumer(ma_msg *msg, ma_msg_body_fn fn, void *payload);
@@ -46,8 +52,9 @@ MA_EXTERN(int) ma_msg_add_body_consumer(ma_msg *msg, ma_msg_body_fn fn, void *pa
  * @return MA_OK; MA_ESYNTAX for a malformed header (a line that is neither a
  *         field nor a continuation, an empty or invalid field name, a NUL);
  *         MA_ELIMIT when a header limit is exceeded; a consumer's negative
- *         status; MA_ESTATE after finish or an earlier error.  After an error
- *         the reader is failed: ma_msg_error() says why and where.
+ *         status; MA_ESTATE after finish.  After an error the reader is
+ *         failed: every later call returns that error's status again, and
+ *         ma_msg_error() says why and where.
  */
 MA_EXTERN(int) ma_msg_write(ma_msg *msg, const void *data, size_t len);
 
