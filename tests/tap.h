@@ -14,7 +14,7 @@ static int tap_failed;
 
 #define TAP_HERE __FILE__, __LINE__
 
-static int tap_ok_at(int cond, const char *file, int line, const char *what)
+static inline int tap_ok_at(int cond, const char *file, int line, const char *what)
 {
     tap_n++;
     if (cond) {
@@ -27,7 +27,7 @@ static int tap_ok_at(int cond, const char *file, int line, const char *what)
     return cond;
 }
 
-static int tap_int_at(long long got, long long want, const char *file, int line, const char *what)
+static inline int tap_int_at(long long got, long long want, const char *file, int line, const char *what)
 {
     int c = tap_ok_at(got == want, file, line, what);
     if (!c)
@@ -35,7 +35,7 @@ static int tap_int_at(long long got, long long want, const char *file, int line,
     return c;
 }
 
-static int tap_mem_at(const void *got, size_t glen, const void *want, size_t wlen, const char *file,
+static inline int tap_mem_at(const void *got, size_t glen, const void *want, size_t wlen, const char *file,
                       int line, const char *what)
 {
     int c = tap_ok_at(got != NULL && glen == wlen && memcmp(got, want, wlen) == 0, file, line, what);
@@ -45,7 +45,7 @@ static int tap_mem_at(const void *got, size_t glen, const void *want, size_t wle
     return c;
 }
 
-static int tap_str_at(const char *got, const char *want, const char *file, int line, const char *what)
+static inline int tap_str_at(const char *got, const char *want, const char *file, int line, const char *what)
 {
     return tap_mem_at(got, got ? strlen(got) : 0, want, strlen(want), file, line, what);
 }
@@ -57,13 +57,13 @@ static int tap_str_at(const char *got, const char *want, const char *file, int l
 #define is_str(got, want, what) tap_str_at((got), (want), TAP_HERE, (what))
 #define is_mem(got, glen, want, wlen, what) tap_mem_at((got), (glen), (want), (wlen), TAP_HERE, (what))
 
-static void tap_diag(const char *msg)
+static inline void tap_diag(const char *msg)
 {
     printf("# %s\n", msg);
 }
 
 /* Print the plan at the end and return the exit status for main(). */
-static int tap_done(void)
+static inline int tap_done(void)
 {
     printf("1..%d\n", tap_n);
     return tap_failed ? 1 : 0;

@@ -46,7 +46,7 @@ typedef enum ma_dns_rcode {
     MA_DNS_NXDOMAIN = 1,  /**< the name does not exist */
     MA_DNS_NODATA = 2,    /**< the name exists, no records of the type */
     MA_DNS_TEMPFAIL = 3,  /**< timeout, SERVFAIL, network error: try later */
-    MA_DNS_PERMFAIL = 4   /**< malformed answer, refused, CNAME loop */
+    MA_DNS_PERMFAIL = 4   /**< malformed or refused answer (a CNAME loop inside one response) */
 } ma_dns_rcode;
 
 /** "TXT", "A"...; NULL for an unknown type. */
@@ -281,7 +281,9 @@ MA_EXTERN(int) ma_resolver_ldns_new(ma_resolver **out, ma_ctx *ctx, const ma_ldn
  * from RFC 1035 master-file text.  Add everything first, then resolve:
  * adding is not thread-safe, resolving is.  Names are compared
  * case-insensitively; a name that only has names below it exists (NODATA);
- * every other unknown name is NXDOMAIN.  CNAMEs are followed.
+ * every other unknown name is NXDOMAIN.  CNAMEs are followed up to
+ * MA_LIMIT_CNAME_CHAIN links; a loop or a longer chain is TEMPFAIL, as a
+ * recursive resolver answers SERVFAIL there.
  */
 typedef struct ma_static_zone ma_static_zone;
 

@@ -43,6 +43,24 @@ int ma__dns_type_valid(int type);
  */
 int ma__dns_name_canon(ma_buf *out, const char *name, size_t len);
 
+/*
+ * Longest name text accepted.  A valid name has at most 255 octets in wire
+ * form, so at most 253 label octets; written with \DDD escapes that is at
+ * most 4 * 253 + 63 dots (+ a trailing dot) < 1100 characters.
+ */
+#define MA_DNS_NAME_TEXT_MAX 1100
+
+/* Size of a buffer for ma__dns_name_canon_fixed(): 4 bytes per input byte + NUL. */
+#define MA_DNS_CANON_CAP (4 * MA_DNS_NAME_TEXT_MAX + 1)
+
+/*
+ * ma__dns_name_canon() into buf (MA_DNS_CANON_CAP bytes) without
+ * allocating, for the lookup paths (job, static zone, cache).  Returns MA_OK
+ * or MA_ESYNTAX (also for names longer than MA_DNS_NAME_TEXT_MAX, which
+ * cannot be valid).
+ */
+int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len);
+
 /* FNV-1a 64 of a span. */
 uint64_t ma__hash(const void *data, size_t len, uint64_t seed);
 

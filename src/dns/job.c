@@ -29,28 +29,16 @@ int ma__job_fail(ma_job *job, int status, const char *fmt, ...)
 
 int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uint32_t *id_out)
 {
-    char stack[1100];
-    ma_buf canon;
+    char stack[MA_DNS_CANON_CAP];
     ma_dns_question *q;
     size_t i;
     int rc;
 
     if (!ma__dns_type_valid(type))
         return MA_EINVAL;
-    /* Canonical names are at most 255 octets, 4 text bytes each when escaped. */
-    ma__buf_init(&canon, job->ctx);
-    rc = ma__dns_name_canon(&canon, name, len);
-    if (rc != MA_OK) {
-        ma__buf_free(&canon);
+    rc = ma__dns_name_canon_fixed(stack, name, len, &len);
+    if (rc != MA_OK)
         return rc;
-    }
-    if (canon.len >= sizeof stack) {
-        ma__buf_free(&canon);
-        return MA_ESYNTAX;
-    }
-    memcpy(stack, canon.data ? canon.data : "", canon.len + 1);
-    len = canon.len;
-    ma__buf_free(&canon);
 
     for (i = 0; i < job->nqs; i++) {
         q = job->qs[i];

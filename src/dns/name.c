@@ -43,10 +43,17 @@ int ma__dns_name_canon(ma_buf *out, const char *name, size_t len)
     size_t start = out->len;
     int rc;
 
-    if (len == 1 && name[0] == '.')
-        len = 0;
-    else if (len > 1 && name[len - 1] == '.' && name[len - 2] != '\\')
-        len--;
+    if (len >= 1 && name[len - 1] == '.') {
+        /* The final dot is the root unless it is escaped: an odd number of
+           backslashes before it. */
+        size_t k = len - 1, bs = 0;
+        while (k > 0 && name[k - 1] == '\\') {
+            k--;
+            bs++;
+        }
+        if (bs % 2 == 0)
+            len--;
+    }
     if (len == 0)
         return ma__buf_append(out, "", 0);
     while (i < len) {
@@ -96,4 +103,23 @@ bad:
     if (out->data)
         out->data[start] = '\0';
     return MA_ESYNTAX;
+}
+
+int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len)
+{
+    ma_buf b;
+    int rc;
+    *out_len = 0;
+    buf[0] = '\0';
+    if (len > MA_DNS_NAME_TEXT_MAX)
+        return MA_ESYNTAX;
+    /* A buffer over the caller's array, large enough that it never grows. */
+    b.ctx = NULL;
+    b.data = buf;
+    b.len = 0;
+    b.cap = MA_DNS_CANON_CAP;
+    rc = ma__dns_name_canon(&b, name, len);
+    if (rc == MA_OK)
+        *out_len = b.len;
+    return rc;
 }
