@@ -259,6 +259,39 @@ static const command *find_command(const char *name)
 
 /* --------------------------------------------------------------- command: dns */
 
+/*
+ * Record i of an answer as text: the TXT bytes, the address, the MX
+ * exchange (preference in *pref), or the PTR name.  buf holds an address.
+ */
+static int dns_record(const ma_dns_answer *ans, size_t i, char *buf, size_t size, uint16_t *pref,
+                      const char **s, size_t *len)
+{
+    ma_ip ip;
+    *pref = 0;
+    switch (ma_dns_answer_type(ans)) {
+    case MA_DNS_TXT:
+        return ma_dns_answer_txt(ans, i, s, len);
+    case MA_DNS_A:
+    case MA_DNS_AAAA:
+        if (ma_dns_answer_addr(ans, i, &ip) != MA_OK || ma_ip_format(&ip, buf, size) != MA_OK)
+            return MA_EINVAL;
+        *s = buf;
+        break;
+    case MA_DNS_MX:
+        if (ma_dns_answer_mx(ans, i, pref, s) != MA_OK)
+            return MA_EINVAL;
+        break;
+    case MA_DNS_PTR:
+        if (ma_dns_answer_ptr(ans, i, s) != MA_OK)
+            return MA_EINVAL;
+        break;
+    default:
+        return MA_EINVAL;
+    }
+    *len = strlen(*s);
+    return MA_OK;
+}
+
 /* Print the answer as text: one record per line, or the outcome word. */
 static int dns_print_plain(const ma_dns_answer *ans)
 {
@@ -271,39 +304,16 @@ static int dns_print_plain(const ma_dns_answer *ans)
         return CLI_OK;
     }
     for (i = 0; i < n; i++) {
+        char buf[MA_IP_TEXT_MAX];
         const char *s;
         size_t len;
         uint16_t pref;
-        ma_ip ip;
-        char buf[MA_IP_TEXT_MAX];
 
-        switch (ma_dns_answer_type(ans)) {
-        case MA_DNS_TXT:
-            if (ma_dns_answer_txt(ans, i, &s, &len) != MA_OK)
-                return CLI_ERROR;
-            put_text(stdout, s, len);
-            break;
-        case MA_DNS_A:
-        case MA_DNS_AAAA:
-            if (ma_dns_answer_addr(ans, i, &ip) != MA_OK
-                || ma_ip_format(&ip, buf, sizeof buf) != MA_OK)
-                return CLI_ERROR;
-            fputs(buf, stdout);
-            break;
-        case MA_DNS_MX:
-            if (ma_dns_answer_mx(ans, i, &pref, &s) != MA_OK)
-                return CLI_ERROR;
-            printf("%u ", (unsigned)pref);
-            put_text(stdout, s, strlen(s));
-            break;
-        case MA_DNS_PTR:
-            if (ma_dns_answer_ptr(ans, i, &s) != MA_OK)
-                return CLI_ERROR;
-            put_text(stdout, s, strlen(s));
-            break;
-        default:
+        if (dns_record(ans, i, buf, sizeof buf, &pref, &s, &len) != MA_OK)
             return CLI_ERROR;
-        }
+        if (ma_dns_answer_type(ans) == MA_DNS_MX)
+            printf("%u ", (unsigned)pref);
+        put_text(stdout, s, len);
         putchar('\n');
     }
     return CLI_OK;
@@ -328,41 +338,21 @@ static int dns_print_json(const char *name, const ma_dns_answer *ans)
     if (rcode != MA_DNS_OK)
         n = 0;
     for (i = 0; i < n; i++) {
+        char buf[MA_IP_TEXT_MAX];
         const char *s;
         size_t len;
         uint16_t pref;
-        ma_ip ip;
-        char buf[MA_IP_TEXT_MAX];
 
+        if (dns_record(ans, i, buf, sizeof buf, &pref, &s, &len) != MA_OK)
+            return CLI_ERROR;
         if (i > 0)
             putchar(',');
-        switch (type) {
-        case MA_DNS_TXT:
-            if (ma_dns_answer_txt(ans, i, &s, &len) != MA_OK)
-                return CLI_ERROR;
-            put_json_string(stdout, s, len);
-            break;
-        case MA_DNS_A:
-        case MA_DNS_AAAA:
-            if (ma_dns_answer_addr(ans, i, &ip) != MA_OK
-                || ma_ip_format(&ip, buf, sizeof buf) != MA_OK)
-                return CLI_ERROR;
-            put_json_cstr(stdout, buf);
-            break;
-        case MA_DNS_MX:
-            if (ma_dns_answer_mx(ans, i, &pref, &s) != MA_OK)
-                return CLI_ERROR;
+        if (type == MA_DNS_MX) {
             printf("{\"preference\":%u,\"exchange\":", (unsigned)pref);
-            put_json_cstr(stdout, s);
+            put_json_string(stdout, s, len);
             putchar('}');
-            break;
-        case MA_DNS_PTR:
-            if (ma_dns_answer_ptr(ans, i, &s) != MA_OK)
-                return CLI_ERROR;
-            put_json_cstr(stdout, s);
-            break;
-        default:
-            return CLI_ERROR;
+        } else {
+            put_json_string(stdout, s, len);
         }
     }
     fputs("]}\n", stdout);

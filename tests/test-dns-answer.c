@@ -176,6 +176,9 @@ static void test_canon(ma_ctx *ctx)
     canon_is(ctx, "a\\.b.example", MA_OK, "a\\046b.example", "\\. and \\046 are the same name");
     canon_is(ctx, "\\065bc.example", MA_OK, "abc.example", "\\DDD decoded and folded");
     canon_is(ctx, "sp\\032ace.example", MA_OK, "sp\\032ace.example", "space kept escaped");
+    canon_is(ctx, "a\\\\.", MA_OK, "a\\092", "escaped backslash before the root dot");
+    canon_is(ctx, "a\\.", MA_OK, "a\\046", "an escaped final dot is not the root");
+    ok(ma__dns_name_strip_root("x\\\\\\.", 5) == 5, "strip_root: odd backslashes keep the dot");
     canon_is(ctx, "a..b", MA_ESYNTAX, "", "empty label");
     canon_is(ctx, ".a", MA_ESYNTAX, "", "leading dot");
     canon_is(ctx, "a\\", MA_ESYNTAX, "", "dangling backslash");

@@ -215,16 +215,8 @@ static int ma_answer_add_name(ma_dns_answer *a, int type, uint16_t pref, const c
     if (rc != MA_OK)
         return rc;
     len = strlen(name);
-    if (len > 1 && name[len - 1] == '.') {
-        /* Drop the root dot, not an escaped one ("a\\."). */
-        size_t k = len - 1, bs = 0;
-        while (k > 0 && name[k - 1] == '\\') {
-            k--;
-            bs++;
-        }
-        if (bs % 2 == 0)
-            len--;
-    }
+    if (len > 1)
+        len = ma__dns_name_strip_root(name, len);
     if (len > 1024)
         return MA_ELIMIT;
     rec->text = ma__strndup(a->ctx, name, len);

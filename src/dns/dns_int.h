@@ -61,6 +61,9 @@ int ma__dns_name_canon(ma_buf *out, const char *name, size_t len);
  */
 int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len);
 
+/* The length of name without its root dot (one final dot that is not escaped). */
+size_t ma__dns_name_strip_root(const char *name, size_t len);
+
 /* FNV-1a 64 of a span. */
 uint64_t ma__hash(const void *data, size_t len, uint64_t seed);
 

@@ -32,6 +32,18 @@ static int ma_put_label_byte(ma_buf *out, unsigned char c)
     return ma__buf_append(out, esc, 4);
 }
 
+size_t ma__dns_name_strip_root(const char *name, size_t len)
+{
+    size_t k, bs = 0;
+    if (len == 0 || name[len - 1] != '.')
+        return len;
+    /* The final dot is the root unless it is escaped: an odd number of
+       backslashes before it. */
+    for (k = len - 1; k > 0 && name[k - 1] == '\\'; k--)
+        bs++;
+    return bs % 2 == 0 ? len - 1 : len;
+}
+
 /*
  * RFC 1035 5.1 presentation form: "\X" quotes X, "\DDD" is the octet DDD.
  * Labels are 1-63 octets and the whole name at most 255 octets in wire form
@@ -43,17 +55,7 @@ int ma__dns_name_canon(ma_buf *out, const char *name, size_t len)
     size_t start = out->len;
     int rc;
 
-    if (len >= 1 && name[len - 1] == '.') {
-        /* The final dot is the root unless it is escaped: an odd number of
-           backslashes before it. */
-        size_t k = len - 1, bs = 0;
-        while (k > 0 && name[k - 1] == '\\') {
-            k--;
-            bs++;
-        }
-        if (bs % 2 == 0)
-            len--;
-    }
+    len = ma__dns_name_strip_root(name, len);
     if (len == 0)
         return ma__buf_append(out, "", 0);
     while (i < len) {
