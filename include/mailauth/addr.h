@@ -34,20 +34,23 @@ typedef enum ma_domain_flags {
  * @param name    the input, len bytes (need not be NUL-terminated; an
  *                embedded NUL is invalid).
  * @param flags   a combination of ma_domain_flags.
- * @return MA_OK, MA_ESYNTAX (invalid name), MA_EINVAL, MA_ENOMEM.
+ * Input longer than 1024 bytes is MA_ESYNTAX.
+ * @return MA_OK, MA_ESYNTAX (invalid name), MA_EINVAL (NULL argument,
+ *         unknown flag), MA_ENOMEM.
  */
 MA_EXTERN(int) ma_domain_normalize(char **out, ma_ctx *ctx, const char *name, size_t len,
                                    unsigned int flags);
 
 /**
  * Compare two normalized domain names for equality (ASCII case-insensitive,
- * a trailing dot ignored).  Returns 1 when equal, 0 otherwise.
+ * a trailing dot ignored).  Returns 1 when equal, 0 otherwise; an empty or
+ * root name equals nothing, not even another empty name.
  */
 MA_EXTERN(int) ma_domain_equal(const char *a, size_t alen, const char *b, size_t blen);
 
 /**
  * Whether child equals parent or is a subdomain of it (label-wise, ASCII
- * case-insensitive).  Returns 1 or 0.
+ * case-insensitive).  Returns 1 or 0; 0 when either is empty or the root.
  */
 MA_EXTERN(int) ma_domain_is_within(const char *child, size_t clen, const char *parent, size_t plen);
 
@@ -102,8 +105,10 @@ MA_EXTERN(int) ma_ip_unmap_v4(const ma_ip *ip, ma_ip *v4);
 
 /**
  * Whether ip lies within network/prefix.  An IPv4-mapped IPv6 address is
- * compared as the IPv4 address it carries, on either side.  A prefix longer
- * than the family allows (32 or 128) never matches.  Returns 1 or 0.
+ * compared as the IPv4 address it carries, on either side (a mapped network
+ * with prefix p >= 96 is the IPv4 network with prefix p - 96; below 96 it
+ * stays IPv6 and matches no IPv4 client).  A prefix longer than the family
+ * allows (32 or 128) never matches.  Returns 1 or 0.
  */
 MA_EXTERN(int) ma_ip_in_network(const ma_ip *ip, const ma_ip *network, unsigned int prefix);
 

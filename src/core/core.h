@@ -106,7 +106,9 @@ int ma__casecmp(const char *a, size_t alen, const char *b, size_t blen);
  * Decode base64 (RFC 4648 alphabet, '=' padding required to a multiple of 4
  * data characters, WSP/CR/LF anywhere skipped as RFC 6376 3.5 allows for
  * b=, bh= and p=).  out must hold MA_BASE64_DECODED_MAX(len) bytes.
- * Returns MA_OK or MA_ESYNTAX (bad character, bad padding, data after padding).
+ * Returns MA_OK, MA_ESYNTAX (bad character, bad padding, data after padding,
+ * nonzero pad bits) or MA_EINVAL (NULL out_len, or NULL in/out with len > 0);
+ * *out_len is 0 after an error.
  */
 int ma__base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len);
 /* Encode; out must hold MA_BASE64_ENCODED_LEN(len) bytes.  Returns the length written. */
@@ -140,7 +142,9 @@ typedef struct ma_taglist {
  *
  * flags: MA_TAGLIST_ALLOW_EMPTY_SPEC accepts empty tag-specs (";;"), seen in
  * real DMARC records.  Returns MA_OK, MA_ESYNTAX (err says where), MA_ELIMIT
- * (more than MA_LIMIT_TAGS tags), MA_ENOMEM.  The list is reset first.
+ * (more than MA_LIMIT_TAGS tags), MA_EINVAL (bad arguments, unknown flags),
+ * MA_ENOMEM.  The list must be zeroed ({0}) before its first use; it is reset
+ * at each parse and left empty after an error.
  */
 #define MA_TAGLIST_ALLOW_EMPTY_SPEC 1u
 int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t len,
