@@ -4,50 +4,12 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 #include "mailauth/version.h"
+#include "alloc.h"
 #include "tap.h"
-
-/* A counting allocator that can be told to fail. */
-struct counting {
-    long live;
-    long calls;
-    long fail_after; /* -1: never */
-};
-
-static void *c_malloc(size_t n, void *p)
-{
-    struct counting *c = p;
-    if (c->fail_after >= 0 && c->calls >= c->fail_after)
-        return NULL;
-    c->calls++;
-    c->live++;
-    return malloc(n);
-}
-
-static void *c_realloc(void *ptr, size_t n, void *p)
-{
-    struct counting *c = p;
-    void *q;
-    if (c->fail_after >= 0 && c->calls >= c->fail_after)
-        return NULL;
-    c->calls++;
-    q = realloc(ptr, n);
-    if (ptr == NULL && q != NULL)
-        c->live++;
-    return q;
-}
-
-static void c_free(void *ptr, void *p)
-{
-    struct counting *c = p;
-    if (ptr != NULL)
-        c->live--;
-    free(ptr);
-}
 
 static int64_t fixed_clock(void *p)
 {
@@ -85,7 +47,7 @@ static void test_opts(void)
     is_int(ma_ctx_new(&ctx, &bad), MA_EVERSION, "ctx_new unknown opts version");
     ok(ctx == NULL, "out cleared on failure");
     bad.version = MA_CTX_OPTS_VERSION;
-    bad.malloc_fn = c_malloc;
+    bad.malloc_fn = ta_malloc;
     is_int(ma_ctx_new(&ctx, &bad), MA_EINVAL, "only some allocator hooks set");
     bad.malloc_fn = NULL;
     bad.log_level = (ma_log_level)7;
@@ -100,16 +62,14 @@ static void test_opts(void)
 
 static void test_allocator(void)
 {
-    struct counting c = { 0, 0, -1 };
+    ta_alloc c;
     ma_ctx_opts o = MA_CTX_OPTS_INIT;
     ma_ctx *ctx;
     char *s;
     void *p;
 
-    o.malloc_fn = c_malloc;
-    o.realloc_fn = c_realloc;
-    o.free_fn = c_free;
-    o.alloc_payload = &c;
+    ta_init(&c);
+    ta_hooks(&o, &c);
     is_int(ma_ctx_new(&ctx, &o), MA_OK, "ctx with counting allocator");
     is_int(c.live, 1, "the context itself comes from the hooks");
     p = ma_malloc(ctx, 10);
@@ -123,14 +83,13 @@ static void test_allocator(void)
     s = ma__strndup(ctx, "abcdef", 3);
     is_str(s, "abc", "strndup copies len bytes and terminates");
     ma__free(ctx, s);
-    c.fail_after = c.calls;
+    ta_fail_from(&c, 1);
     ok(ma__strndup(ctx, "x", 1) == NULL, "strndup reports allocation failure");
-    c.fail_after = -1;
+    ta_fail_never(&c);
     ma_ctx_free(ctx);
     is_int(c.live, 0, "nothing leaked through the hooks");
 
-    c.fail_after = 0;
-    c.calls = 0;
+    ta_fail_from(&c, 1);
     is_int(ma_ctx_new(&ctx, &o), MA_ENOMEM, "ctx_new reports ENOMEM");
 }
 

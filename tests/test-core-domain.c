@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "alloc.h"
 #include "tap.h"
 
 static ma_ctx *ctx;
@@ -371,65 +372,18 @@ static void test_compare(void)
 #undef IN
 }
 
-typedef struct alloc_state {
-    long live;
-    long calls;
-    long fail_at;   /* 1-based call number to fail; 0: never */
-} alloc_state;
-
-static void *t_malloc(size_t size, void *payload)
-{
-    alloc_state *st = payload;
-    void *p;
-    st->calls++;
-    if (st->fail_at && st->calls == st->fail_at)
-        return NULL;
-    p = malloc(size);
-    if (p)
-        st->live++;
-    return p;
-}
-
-static void *t_realloc(void *ptr, size_t size, void *payload)
-{
-    alloc_state *st = payload;
-    void *p;
-    st->calls++;
-    if (st->fail_at && st->calls == st->fail_at)
-        return NULL;
-    p = realloc(ptr, size);
-    if (p && ptr == NULL)
-        st->live++;
-    return p;
-}
-
-static void t_free(void *ptr, void *payload)
-{
-    alloc_state *st = payload;
-    if (ptr)
-        st->live--;
-    free(ptr);
-}
-
 static void test_oom(void)
 {
-    alloc_state st;
-    ma_ctx_opts opts;
+    ta_alloc st;
     ma_ctx *c;
     char *out = NULL;
     long n;
     int rc = MA_ENOMEM, saw_enomem = 0, leaks = 0;
 
-    ma_ctx_opts_init(&opts, MA_CTX_OPTS_VERSION);
-    opts.malloc_fn = t_malloc;
-    opts.realloc_fn = t_realloc;
-    opts.free_fn = t_free;
-    opts.alloc_payload = &st;
     for (n = 1; n < 20 && rc != MA_OK; n++) {
-        memset(&st, 0, sizeof st);
-        if (ma_ctx_new(&c, &opts) != MA_OK)
+        if (ta_ctx_new(&c, &st) != MA_OK)
             break;
-        st.fail_at = st.calls + n;
+        ta_fail_once(&st, n);
         out = NULL;
         rc = ma_domain_normalize(&out, c, "Mail.B\xc3\xbc" "cher.example", 20, 0);
         if (rc == MA_ENOMEM)

@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "mailauth/message.h"
+#include "alloc.h"
 #include "tap.h"
 
 /* ------------------------------------------------------------ test helpers */
@@ -57,78 +58,11 @@ static void sb_free(sbuf *b)
     b->len = b->cap = 0;
 }
 
-/* A counting allocator for the context: live bytes, peak, and failure injection. */
-typedef struct astat {
-    size_t live, peak;
-    long n;        /* allocation attempts (malloc and realloc) */
-    long fail_at;  /* attempts from this one on fail; -1: never */
-} astat;
-
-#define APFX 16
-
-static void *t_malloc(size_t size, void *payload)
+/* A context on the counting allocator of alloc.h, or on the default one (a NULL). */
+static ma_ctx *new_ctx(ta_alloc *a)
 {
-    astat *a = payload;
-    unsigned char *p;
-    if (a->fail_at >= 0 && a->n++ >= a->fail_at)
-        return NULL;
-    p = malloc(size + APFX);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &size, sizeof size);
-    a->live += size;
-    if (a->live > a->peak)
-        a->peak = a->live;
-    return p + APFX;
-}
-
-static void t_free(void *ptr, void *payload)
-{
-    astat *a = payload;
-    unsigned char *p;
-    size_t size;
-    if (ptr == NULL)
-        return;
-    p = (unsigned char *)ptr - APFX;
-    memcpy(&size, p, sizeof size);
-    a->live -= size;
-    free(p);
-}
-
-static void *t_realloc(void *ptr, size_t size, void *payload)
-{
-    astat *a = payload;
-    unsigned char *p, *q;
-    size_t old;
-    if (ptr == NULL)
-        return t_malloc(size, payload);
-    if (a->fail_at >= 0 && a->n++ >= a->fail_at)
-        return NULL;
-    p = (unsigned char *)ptr - APFX;
-    memcpy(&old, p, sizeof old);
-    q = realloc(p, size + APFX);
-    if (q == NULL)
-        return NULL;
-    memcpy(q, &size, sizeof size);
-    a->live = a->live - old + size;
-    if (a->live > a->peak)
-        a->peak = a->live;
-    return q + APFX;
-}
-
-static ma_ctx *new_ctx(astat *a)
-{
-    ma_ctx_opts o = MA_CTX_OPTS_INIT;
     ma_ctx *ctx = NULL;
-    if (a != NULL) {
-        memset(a, 0, sizeof *a);
-        a->fail_at = -1;
-        o.malloc_fn = t_malloc;
-        o.realloc_fn = t_realloc;
-        o.free_fn = t_free;
-        o.alloc_payload = a;
-    }
-    if (ma_ctx_new(&ctx, &o) != MA_OK)
+    if ((a != NULL ? ta_ctx_new(&ctx, a) : ma_ctx_new(&ctx, NULL)) != MA_OK)
         abort();
     return ctx;
 }
@@ -749,7 +683,7 @@ static void test_errors(ma_ctx *ctx)
 
 static void test_limits(void)
 {
-    astat st;
+    ta_alloc st;
     ma_ctx *ctx = new_ctx(&st);
     ma_msg *m;
     char *big;
@@ -810,30 +744,30 @@ static void test_limits(void)
     if (big == NULL)
         abort();
     memset(big, 'X', n);
-    base = st.peak = st.live;
+    base = st.peak_bytes = st.live_bytes;
     ma_msg_new(&m, ctx);
     for (i = 0, rc = MA_OK; i < n && rc == MA_OK; i += 4096)
         rc = ma_msg_write(m, big + i, 4096);
     is_int(rc, MA_ELIMIT, "no line ending: limit");
     is_int(ma_msg_error_offset(m), 64 * 1024, "no line ending: stops at the field limit");
-    ok(st.peak - base < 3 * 64 * 1024 + 16 * 1024, "no line ending: memory bounded");
+    ok(st.peak_bytes - base < 3 * 64 * 1024 + 16 * 1024, "no line ending: memory bounded");
     ma_msg_free(m);
 
     /* a value that never ends, through folding */
-    base = st.peak = st.live;
+    base = st.peak_bytes = st.live_bytes;
     ma_msg_new(&m, ctx);
     rc = ma_msg_write(m, "Subject: x", 10);
     for (i = 0; i < 100000 && rc == MA_OK; i++)
         rc = ma_msg_write(m, "\r\n folded text", 14);
     is_int(rc, MA_ELIMIT, "endless folding: limit");
     ok(strstr(ma_msg_error(m), "header_field_bytes") != NULL, "endless folding: which limit");
-    ok(st.peak - base < 3 * 64 * 1024 + 16 * 1024, "endless folding: memory bounded");
+    ok(st.peak_bytes - base < 3 * 64 * 1024 + 16 * 1024, "endless folding: memory bounded");
     ma_msg_free(m);
 
     /* many small fields: the header limit, with memory bounded by it */
     ma_ctx_set_limit(ctx, MA_LIMIT_HEADER_FIELDS, 10000000);
     ma_ctx_set_limit(ctx, MA_LIMIT_HEADER_BYTES, 64 * 1024);
-    base = st.peak = st.live;
+    base = st.peak_bytes = st.live_bytes;
     ma_msg_new(&m, ctx);
     rc = MA_OK;
     for (i = 0; i < 1000000 && rc == MA_OK; i++)
@@ -842,7 +776,7 @@ static void test_limits(void)
     ok(strstr(ma_msg_error(m), "(limit header_bytes)") != NULL, "many fields: which limit");
     is_int(ma_msg_field_count(m), 64 * 1024 / 4, "many fields: fields kept up to the limit");
     /* fields (2 x 4 bytes each) and index (32 bytes a field, 1.5 x while growing) */
-    ok(st.peak - base < 16 * 64 * 1024, "many fields: memory bounded by the limit");
+    ok(st.peak_bytes - base < 16 * 64 * 1024, "many fields: memory bounded by the limit");
     ma_msg_free(m);
     /* the default field count */
     ma_ctx_set_limit(ctx, MA_LIMIT_HEADER_FIELDS, ma_limit_default(MA_LIMIT_HEADER_FIELDS));
@@ -855,7 +789,7 @@ static void test_limits(void)
     ma_msg_free(m);
 
     free(big);
-    is_int(st.live, sizeof(struct ma_ctx), "limits: nothing leaked");
+    is_int(st.live_bytes, sizeof(struct ma_ctx), "limits: nothing leaked");
     ma_ctx_free(ctx);
 }
 
@@ -1100,7 +1034,7 @@ static int hash_fn(const char *data, size_t len, void *payload)
 
 static void test_large(void)
 {
-    astat st;
+    ta_alloc st;
     ma_ctx *ctx = new_ctx(&st);
     static const char hdr[] = "From: big@example.org\r\nSubject: large\r\n\r\n";
     size_t total = 4u * 1024 * 1024, pos, n, i;
@@ -1143,7 +1077,7 @@ static void test_large(void)
         hs.h = 14695981039346656037ull;
         hs.lo = in;
         hs.hi = in + len;
-        base = st.peak = st.live;
+        base = st.peak_bytes = st.live_bytes;
         ma_msg_new(&m, ctx);
         ma_msg_add_body_consumer(m, hash_fn, &hs);
         rc = MA_OK;
@@ -1158,7 +1092,7 @@ static void test_large(void)
         snprintf(name, sizeof name, "large %s body, %zu-byte chunks: same bytes", kind, chunk);
         ok(hs.h == want && hs.len == crlf_len - hlen && ma_msg_body_length(m) == hs.len, name);
         snprintf(name, sizeof name, "large %s body, %zu-byte chunks: small memory", kind, chunk);
-        ok(st.peak - base < 32 * 1024, name);
+        ok(st.peak_bytes - base < 32 * 1024, name);
         if (pass == 2) {
             /* CRLF input: spans handed through without copies */
             is_int(hs.calls, (long)((len + chunk - 1) / chunk),
@@ -1175,17 +1109,17 @@ static void test_large(void)
     }
     free(crlf);
     free(lf);
-    is_int(st.live, sizeof(struct ma_ctx), "large: nothing leaked");
+    is_int(st.live_bytes, sizeof(struct ma_ctx), "large: nothing leaked");
     ma_ctx_free(ctx);
 }
 
 static void test_oom(void)
 {
-    astat st;
+    ta_alloc st;
     ma_ctx *ctx = new_ctx(&st);
     long k;
     int bad = 0, saw_oom = 0, done = 0;
-    size_t base = st.live;
+    size_t base = st.live_bytes;
 
     for (k = 0; k < 10000 && !done; k++) {
         ma_msg *m = NULL;
@@ -1193,8 +1127,7 @@ static void test_oom(void)
         int rc;
         size_t i, len = strlen(msg1);
         coll_init(&c);
-        st.n = 0;
-        st.fail_at = k;
+        ta_fail_from(&st, k + 1);
         rc = ma_msg_new(&m, ctx);
         if (rc == MA_ENOMEM) {
             saw_oom = 1;
@@ -1221,10 +1154,10 @@ static void test_oom(void)
         }
         ma_msg_free(m);
         sb_free(&c.data);
-        if (st.live != base)
+        if (st.live_bytes != base)
             bad++;
     }
-    st.fail_at = -1;
+    ta_fail_never(&st);
     ok(saw_oom && done && bad == 0, "allocation failures: MA_ENOMEM, reader failed, no leak");
     ma_ctx_free(ctx);
 }

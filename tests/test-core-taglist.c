@@ -7,47 +7,8 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "alloc.h"
 #include "tap.h"
-
-/* ------------------------------------------------- counting, failing allocator */
-
-typedef struct alloc_state {
-    long live;        /* allocations not yet freed */
-    long calls;       /* malloc/realloc calls so far */
-    long fail_at;     /* fail the call with this number (1-based); 0: never */
-} alloc_state;
-
-static void *t_malloc(size_t size, void *payload)
-{
-    alloc_state *st = payload;
-    void *p;
-    if (st->fail_at && ++st->calls == st->fail_at)
-        return NULL;
-    p = malloc(size);
-    if (p)
-        st->live++;
-    return p;
-}
-
-static void *t_realloc(void *ptr, size_t size, void *payload)
-{
-    alloc_state *st = payload;
-    void *p;
-    if (st->fail_at && ++st->calls == st->fail_at)
-        return NULL;
-    p = realloc(ptr, size);
-    if (p && ptr == NULL)
-        st->live++;
-    return p;
-}
-
-static void t_free(void *ptr, void *payload)
-{
-    alloc_state *st = payload;
-    if (ptr)
-        st->live--;
-    free(ptr);
-}
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -414,8 +375,7 @@ static void test_limits(void)
 
 static void test_oom(void)
 {
-    alloc_state st;
-    ma_ctx_opts opts;
+    ta_alloc st;
     ma_ctx *c;
     long n;
     int rc = MA_ENOMEM, saw_enomem = 0, leaks = 0;
@@ -426,19 +386,12 @@ static void test_oom(void)
     for (k = 0; k < 40; k++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "t%d=%d; ", k, k);
 
-    ma_ctx_opts_init(&opts, MA_CTX_OPTS_VERSION);
-    opts.malloc_fn = t_malloc;
-    opts.realloc_fn = t_realloc;
-    opts.free_fn = t_free;
-    opts.alloc_payload = &st;
     /* Fail each allocation in turn until the parse succeeds. */
     for (n = 1; n < 100 && rc != MA_OK; n++) {
         ma_taglist tl = { 0 };
-        memset(&st, 0, sizeof st);
-        if (ma_ctx_new(&c, &opts) != MA_OK)
+        if (ta_ctx_new(&c, &st) != MA_OK)
             break;
-        st.fail_at = n + 1;   /* call 1 was the context itself */
-        st.calls = 1;
+        ta_fail_once(&st, n);
         rc = ma__taglist_parse(&tl, c, buf, len, 0, NULL);
         if (rc == MA_ENOMEM)
             saw_enomem = 1;

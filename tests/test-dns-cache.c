@@ -10,6 +10,7 @@
 
 #include "dns/dns_int.h"
 #include "tap.h"
+#include "testutil.h"
 
 static int64_t clock_ms = 1700000000000LL;
 
@@ -98,19 +99,6 @@ static const ma_resolver_ops inner_ops = { MA_RESOLVER_OPS_VERSION, inner_resolv
 
 static ma_ctx *ctx;
 
-/* Resolve through r; returns the rcode or -100 + status. */
-static int ask(ma_resolver *r, const char *name, ma_dns_type type)
-{
-    ma_dns_answer *a = NULL;
-    int rc = ma_resolver_resolve(r, name, type, &a);
-    if (rc == MA_OK)
-        rc = (int)ma_dns_answer_rcode(a);
-    else
-        rc = -100 + rc;
-    ma_dns_answer_free(a);
-    return rc;
-}
-
 static ma_cache_stats stats(ma_resolver *c)
 {
     ma_cache_stats s;
@@ -161,16 +149,16 @@ static void test_hits(ma_resolver *inner, struct inner *in)
     ma_dns_answer_free(a2);
     s = stats(c);
     ok(s.hits == 1 && s.misses == 1 && s.entries == 1, "1 hit, 1 miss, 1 entry");
-    is_int(ask(c, "HOST.Example.", MA_DNS_TXT), MA_DNS_OK, "other spelling of the name");
+    is_int(ask_rcode(c, "HOST.Example.", MA_DNS_TXT), MA_DNS_OK, "other spelling of the name");
     is_int(calls(in) - base, 1, "the key is the canonical name");
-    is_int(ask(c, "host.example", MA_DNS_A), MA_DNS_OK, "same name, other type");
+    is_int(ask_rcode(c, "host.example", MA_DNS_A), MA_DNS_OK, "same name, other type");
     is_int(calls(in) - base, 2, "the type is part of the key");
     s = stats(c);
     ok(s.hits == 2 && s.misses == 2 && s.entries == 2, "2 hits, 2 misses, 2 entries");
-    is_int(ask(c, "bad..name", MA_DNS_TXT), -100 + MA_ESYNTAX, "bad name: ESYNTAX");
+    is_int(ask_rcode(c, "bad..name", MA_DNS_TXT), -100 + MA_ESYNTAX, "bad name: ESYNTAX");
     is_int(calls(in) - base, 2, "bad name: inner not asked");
-    is_int(ask(c, "err.example", MA_DNS_TXT), -100 + MA_EIO, "inner error passed on");
-    is_int(ask(c, "err.example", MA_DNS_TXT), -100 + MA_EIO, "inner error again");
+    is_int(ask_rcode(c, "err.example", MA_DNS_TXT), -100 + MA_EIO, "inner error passed on");
+    is_int(ask_rcode(c, "err.example", MA_DNS_TXT), -100 + MA_EIO, "inner error again");
     is_int(calls(in) - base, 4, "errors are not cached");
     is_int(stats(c).entries, 2, "errors add no entry");
     ma_resolver_free(c);
@@ -185,65 +173,65 @@ static void test_ttl(ma_resolver *inner, struct inner *in)
     tap_diag("TTLs");
     ma_resolver_cache_new(&c, ctx, inner);
     t0 = clock_ms;
-    ask(c, "ttl10.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl10.example", MA_DNS_TXT);
     advance(9999);
-    ask(c, "ttl10.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl10.example", MA_DNS_TXT);
     is_int(calls(in) - base, 1, "TTL 10: cached after 9.999 s");
     advance(1);
-    ask(c, "ttl10.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl10.example", MA_DNS_TXT);
     is_int(calls(in) - base, 2, "TTL 10: expired after 10 s");
     is_int(stats(c).entries, 1, "the expired entry was replaced");
 
     ma_ctx_set_limit(ctx, MA_LIMIT_CACHE_MAX_TTL, 100);
     base = calls(in);
-    ask(c, "ttl1000.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl1000.example", MA_DNS_TXT);
     advance(99999);
-    ask(c, "ttl1000.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl1000.example", MA_DNS_TXT);
     is_int(calls(in) - base, 1, "TTL 1000, max 100: cached after 99.999 s");
     advance(1);
-    ask(c, "ttl1000.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl1000.example", MA_DNS_TXT);
     is_int(calls(in) - base, 2, "TTL 1000, max 100: expired after 100 s");
     ma_ctx_set_limit(ctx, MA_LIMIT_CACHE_MAX_TTL, ma_limit_default(MA_LIMIT_CACHE_MAX_TTL));
 
     base = calls(in);
-    is_int(ask(c, "nx.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "NXDOMAIN");
-    is_int(ask(c, "nodata.example", MA_DNS_TXT), MA_DNS_NODATA, "NODATA");
+    is_int(ask_rcode(c, "nx.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "NXDOMAIN");
+    is_int(ask_rcode(c, "nodata.example", MA_DNS_TXT), MA_DNS_NODATA, "NODATA");
     advance(299999);
-    is_int(ask(c, "nx.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "NXDOMAIN again");
-    is_int(ask(c, "nodata.example", MA_DNS_TXT), MA_DNS_NODATA, "NODATA again");
+    is_int(ask_rcode(c, "nx.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "NXDOMAIN again");
+    is_int(ask_rcode(c, "nodata.example", MA_DNS_TXT), MA_DNS_NODATA, "NODATA again");
     is_int(calls(in) - base, 2, "negative answers without TTL: cached for 299.999 s");
     advance(1);
-    ask(c, "nx.example", MA_DNS_TXT);
-    ask(c, "nodata.example", MA_DNS_TXT);
+    ask_rcode(c, "nx.example", MA_DNS_TXT);
+    ask_rcode(c, "nodata.example", MA_DNS_TXT);
     is_int(calls(in) - base, 4, "... and gone after the default negative TTL (300 s)");
 
     base = calls(in);
-    ask(c, "nxttl60.example", MA_DNS_TXT);
+    ask_rcode(c, "nxttl60.example", MA_DNS_TXT);
     advance(59999);
-    ask(c, "nxttl60.example", MA_DNS_TXT);
+    ask_rcode(c, "nxttl60.example", MA_DNS_TXT);
     is_int(calls(in) - base, 1, "NXDOMAIN with TTL 60: cached after 59.999 s");
     advance(1);
-    ask(c, "nxttl60.example", MA_DNS_TXT);
+    ask_rcode(c, "nxttl60.example", MA_DNS_TXT);
     is_int(calls(in) - base, 2, "NXDOMAIN with TTL 60: expired after 60 s");
 
     base = calls(in);
-    is_int(ask(c, "temp.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "TEMPFAIL");
-    is_int(ask(c, "temp.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "TEMPFAIL again");
+    is_int(ask_rcode(c, "temp.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "TEMPFAIL");
+    is_int(ask_rcode(c, "temp.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "TEMPFAIL again");
     is_int(calls(in) - base, 2, "TEMPFAIL is not cached");
-    ask(c, "ttl0.example", MA_DNS_TXT);
-    ask(c, "ttl0.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl0.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl0.example", MA_DNS_TXT);
     is_int(calls(in) - base, 4, "records with TTL 0 are not cached");
-    ask(c, "perm.example", MA_DNS_TXT);
-    is_int(ask(c, "perm.example", MA_DNS_TXT), MA_DNS_PERMFAIL, "PERMFAIL again");
+    ask_rcode(c, "perm.example", MA_DNS_TXT);
+    is_int(ask_rcode(c, "perm.example", MA_DNS_TXT), MA_DNS_PERMFAIL, "PERMFAIL again");
     is_int(calls(in) - base, 5, "PERMFAIL is cached like a negative answer");
 
     /* An entry found expired is dropped even when the new answer is not kept. */
     base = calls(in);
-    ask(c, "ttl5.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl5.example", MA_DNS_TXT);
     is_int(stats(c).entries, 7, "7 entries");
     advance(5000);
     __atomic_store_n(&in->fail_all, 1, __ATOMIC_SEQ_CST);
-    is_int(ask(c, "ttl5.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "expired, then TEMPFAIL");
+    is_int(ask_rcode(c, "ttl5.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "expired, then TEMPFAIL");
     __atomic_store_n(&in->fail_all, 0, __ATOMIC_SEQ_CST);
     is_int(stats(c).entries, 6, "the expired entry was dropped");
     is_int(calls(in) - base, 2, "and the inner resolver asked again");
@@ -251,7 +239,7 @@ static void test_ttl(ma_resolver *inner, struct inner *in)
     /* A clock set back keeps entries (they expire later, never earlier). */
     __atomic_store_n(&clock_ms, t0, __ATOMIC_SEQ_CST);
     base = calls(in);
-    ask(c, "ttl1000.example", MA_DNS_TXT);
+    ask_rcode(c, "ttl1000.example", MA_DNS_TXT);
     is_int(calls(in) - base, 0, "clock set back: entry still cached");
     ma_resolver_free(c);
 }
@@ -265,32 +253,32 @@ static void test_lru(ma_resolver *inner, struct inner *in)
     tap_diag("LRU");
     ma_ctx_set_limit(ctx, MA_LIMIT_CACHE_ENTRIES, 3);
     ma_resolver_cache_new(&c, ctx, inner);
-    ask(c, "a.example", MA_DNS_TXT);
-    ask(c, "b.example", MA_DNS_TXT);
-    ask(c, "c.example", MA_DNS_TXT);
-    ask(c, "a.example", MA_DNS_TXT); /* a is now the most recent, b the least */
+    ask_rcode(c, "a.example", MA_DNS_TXT);
+    ask_rcode(c, "b.example", MA_DNS_TXT);
+    ask_rcode(c, "c.example", MA_DNS_TXT);
+    ask_rcode(c, "a.example", MA_DNS_TXT); /* a is now the most recent, b the least */
     s = stats(c);
     ok(s.entries == 3 && s.evictions == 0 && s.hits == 1, "3 entries, no eviction yet");
-    ask(c, "d.example", MA_DNS_TXT);
+    ask_rcode(c, "d.example", MA_DNS_TXT);
     s = stats(c);
     ok(s.entries == 3 && s.evictions == 1, "a fourth entry evicts one");
     base = calls(in);
-    ask(c, "a.example", MA_DNS_TXT);
-    ask(c, "c.example", MA_DNS_TXT);
-    ask(c, "d.example", MA_DNS_TXT);
+    ask_rcode(c, "a.example", MA_DNS_TXT);
+    ask_rcode(c, "c.example", MA_DNS_TXT);
+    ask_rcode(c, "d.example", MA_DNS_TXT);
     is_int(calls(in) - base, 0, "a, c and d are still cached");
-    ask(c, "b.example", MA_DNS_TXT);
+    ask_rcode(c, "b.example", MA_DNS_TXT);
     is_int(calls(in) - base, 1, "b, the least recently used, was evicted");
     /* Order now (most recent first): b d c.  Using c makes d the least
        recently used, though c was inserted first: e evicts d. */
-    ask(c, "c.example", MA_DNS_TXT);
-    ask(c, "e.example", MA_DNS_TXT);
+    ask_rcode(c, "c.example", MA_DNS_TXT);
+    ask_rcode(c, "e.example", MA_DNS_TXT);
     base = calls(in);
-    ask(c, "c.example", MA_DNS_TXT);
-    ask(c, "b.example", MA_DNS_TXT);
-    ask(c, "e.example", MA_DNS_TXT);
+    ask_rcode(c, "c.example", MA_DNS_TXT);
+    ask_rcode(c, "b.example", MA_DNS_TXT);
+    ask_rcode(c, "e.example", MA_DNS_TXT);
     is_int(calls(in) - base, 0, "c, b and e cached");
-    ask(c, "d.example", MA_DNS_TXT);
+    ask_rcode(c, "d.example", MA_DNS_TXT);
     is_int(calls(in) - base, 1, "d evicted: use counts, not insertion order");
     s = stats(c);
     ok(s.entries == 3 && s.evictions == 4, "entries stay at the limit; 4 evictions");
@@ -382,9 +370,10 @@ int main(void)
 
     /* The cache does not own the inner resolver. */
     ma_resolver_cache_new(&c, ctx, inner);
-    ask(c, "host.example", MA_DNS_TXT);
+    ask_rcode(c, "host.example", MA_DNS_TXT);
     ma_resolver_free(c);
-    is_int(ask(inner, "host.example", MA_DNS_TXT), MA_DNS_OK, "inner usable after the cache is freed");
+    is_int(ask_rcode(inner, "host.example", MA_DNS_TXT), MA_DNS_OK,
+           "inner usable after the cache is freed");
     ma_resolver_free(inner);
     ma_ctx_free(ctx);
     return tap_done();

@@ -4,10 +4,10 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "dns/dns_int.h"
+#include "alloc.h"
 #include "tap.h"
 
 /* ---------------------------------------------------------------------------
@@ -322,47 +322,12 @@ static void test_lookup_job(ma_ctx *ctx)
 }
 
 /* Allocation failure at every point of a full lookup run: no crash, no leak. */
-struct failing {
-    long live, calls, fail_at;
-};
-static void *f_malloc(size_t n, void *p)
-{
-    struct failing *f = p;
-    if (f->calls++ == f->fail_at)
-        return NULL;
-    f->live++;
-    return malloc(n);
-}
-static void *f_realloc(void *ptr, size_t n, void *p)
-{
-    struct failing *f = p;
-    void *q;
-    if (f->calls++ == f->fail_at)
-        return NULL;
-    q = realloc(ptr, n);
-    if (ptr == NULL && q)
-        f->live++;
-    return q;
-}
-static void f_free(void *ptr, void *p)
-{
-    struct failing *f = p;
-    if (ptr)
-        f->live--;
-    free(ptr);
-}
-
 static void test_oom(void)
 {
-    struct failing f;
-    ma_ctx_opts o = MA_CTX_OPTS_INIT;
+    ta_alloc f;
     long at;
     int clean = 1, completed = 0;
 
-    o.malloc_fn = f_malloc;
-    o.realloc_fn = f_realloc;
-    o.free_fn = f_free;
-    o.alloc_payload = &f;
     for (at = 1; at < 200 && !completed; at++) {
         ma_ctx *ctx;
         struct echo e;
@@ -370,11 +335,9 @@ static void test_oom(void)
         ma_resolver *r = NULL;
         two_round *t;
         int rc;
-        f.live = 0;
-        f.calls = 0;
-        f.fail_at = at;
-        if (ma_ctx_new(&ctx, &o) != MA_OK)
+        if (ta_ctx_new(&ctx, &f) != MA_OK)
             continue;
+        ta_fail_once(&f, at);
         e.ctx = ctx;
         e.calls = 0;
         e.fail_on = 0;

@@ -27,6 +27,7 @@
 #include <ldns/ldns.h>
 
 #include "dns/wire_int.h"
+#include "alloc.h"
 #include "tap.h"
 
 static ma_ctx *ctx;
@@ -643,36 +644,9 @@ static void test_dname_text(void)
 
 /* ------------------------------------------------ wire: allocation failures */
 
-typedef struct failing {
-    long left;   /* allocations that succeed before the failures start */
-} failing;
-
-static void *f_malloc(size_t n, void *p)
-{
-    failing *f = p;
-    if (f->left-- <= 0)
-        return NULL;
-    return malloc(n);
-}
-
-static void *f_realloc(void *ptr, size_t n, void *p)
-{
-    failing *f = p;
-    if (f->left-- <= 0)
-        return NULL;
-    return realloc(ptr, n);
-}
-
-static void f_free(void *ptr, void *p)
-{
-    (void)p;
-    free(ptr);
-}
-
 static void test_wire_oom(void)
 {
-    ma_ctx_opts o = MA_CTX_OPTS_INIT;
-    failing f;
+    ta_alloc f;
     ma_ctx *c2 = NULL;
     size_t len;
     long n;
@@ -682,17 +656,12 @@ static void test_wire_oom(void)
                                "b.example.com. 300 IN MX 10 mx1.example.com.",
                                "b.example.com. 300 IN MX 20 mx2.example.com."),
                              NULL);
-    o.malloc_fn = f_malloc;
-    o.realloc_fn = f_realloc;
-    o.free_fn = f_free;
-    o.alloc_payload = &f;
     for (n = 0; n < 200 && !done && w != NULL; n++) {
         ma_dns_answer *a = NULL;
         int rc;
-        f.left = 1000;
-        if (ma_ctx_new(&c2, &o) != MA_OK)
+        if (ta_ctx_new(&c2, &f) != MA_OK)
             break;
-        f.left = n;
+        ta_fail_from(&f, n + 1);   /* n calls succeed, then all fail */
         rc = ma_dns_answer_from_wire(&a, c2, "a.example.com", MA_DNS_MX, w, len);
         if (rc == MA_OK) {
             done = 1;

@@ -8,6 +8,7 @@
 
 #include "dns/static_int.h"
 #include "tap.h"
+#include "testutil.h"
 
 static ma_ctx *ctx;
 
@@ -27,18 +28,6 @@ static void unload(ma_static_zone *z, ma_resolver *r)
 {
     ma_resolver_free(r);
     ma_static_zone_free(z);
-}
-
-static int rcode(ma_resolver *r, const char *name, ma_dns_type type)
-{
-    ma_dns_answer *a = NULL;
-    int rc = ma_resolver_resolve(r, name, type, &a);
-    if (rc == MA_OK)
-        rc = (int)ma_dns_answer_rcode(a);
-    else
-        rc = -100 + rc;
-    ma_dns_answer_free(a);
-    return rc;
 }
 
 static uint32_t ttl_of(ma_resolver *r, const char *name, ma_dns_type type)
@@ -141,7 +130,7 @@ static void test_basics(void)
     txt_is(r, "multi.example.com", "onetwothree", 11,
            "parentheses over lines, strings joined");
     host_is(r, "x.other.example", MA_DNS_PTR, 0, "host.other.example", "second $ORIGIN");
-    is_int(rcode(r, "x.example.com", MA_DNS_PTR), MA_DNS_NXDOMAIN, "not under the first origin");
+    is_int(ask_rcode(r, "x.example.com", MA_DNS_PTR), MA_DNS_NXDOMAIN, "not under the first origin");
     unload(z, r);
 
     is_int(load("www A 192.0.2.2\n@ TXT \"top\"\n", "example.org", &z, &r), MA_OK,
@@ -193,10 +182,10 @@ static void test_text(void)
     txt_is(r, "empty.example.com", "", 0, "empty string");
     txt_is(r, "semi.example.com", "a;b", 3, "';' inside quotes is not a comment");
     txt_is(r, "a\\046b.example.com", "escaped dot", 11, "owner with an escaped dot round-trips");
-    is_int(rcode(r, "a.b.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN, "escaped dot is no separator");
+    is_int(ask_rcode(r, "a.b.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN, "escaped dot is no separator");
     txt_is(r, "sp ace.example.com", "escaped space", 13, "owner with \\032 round-trips");
     host_is(r, "mx.example.com", MA_DNS_MX, 0, "m\\.x.example.com", "MX target keeps its escape");
-    is_int(rcode(r, "m\\.x.example.com", MA_DNS_A), MA_DNS_NXDOMAIN,
+    is_int(ask_rcode(r, "m\\.x.example.com", MA_DNS_A), MA_DNS_NXDOMAIN,
            "and the escaped target is a name of its own");
     unload(z, r);
 }
@@ -221,12 +210,12 @@ static void test_types(void)
                 NULL, &z, &r),
            MA_OK, "load with SOA, NS, SPF, SRV, TYPE1234, class CH: ok");
     txt_is(r, "example.com", "v=spf1 +all", 11, "SPF (type 99) records ignored");
-    is_int(rcode(r, "spfonly.example.com", MA_DNS_TXT), MA_DNS_NODATA,
+    is_int(ask_rcode(r, "spfonly.example.com", MA_DNS_TXT), MA_DNS_NODATA,
            "a name with only ignored records exists");
-    is_int(rcode(r, "srv.example.com", MA_DNS_A), MA_DNS_NODATA, "SRV ignored, owner exists");
-    is_int(rcode(r, "unk.example.com", MA_DNS_TXT), MA_DNS_NODATA, "TYPE1234 ignored");
-    is_int(rcode(r, "ch.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN, "class CH ignored");
-    is_int(rcode(r, "alias.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN,
+    is_int(ask_rcode(r, "srv.example.com", MA_DNS_A), MA_DNS_NODATA, "SRV ignored, owner exists");
+    is_int(ask_rcode(r, "unk.example.com", MA_DNS_TXT), MA_DNS_NODATA, "TYPE1234 ignored");
+    is_int(ask_rcode(r, "ch.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN, "class CH ignored");
+    is_int(ask_rcode(r, "alias.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN,
            "CNAME to a name outside the zone: NXDOMAIN");
     host_is(r, "1.2.0.192.in-addr.arpa", MA_DNS_PTR, 0, "host.example.com", "PTR");
     unload(z, r);
@@ -251,14 +240,14 @@ static void test_directives(void)
                 "after TXT \"line numbers right\"\n",
                 NULL, &z, &r),
            MA_OK, "load: ok");
-    is_int(rcode(r, "t.example.com", MA_DNS_TXT), MA_DNS_TEMPFAIL, "$TIMEOUT with a type");
-    is_int(rcode(r, "t.example.com", MA_DNS_A), MA_DNS_OK, "other types answered");
-    is_int(rcode(r, "all.example.com", MA_DNS_PTR), MA_DNS_TEMPFAIL, "$timeout without types");
-    is_int(rcode(r, "sf.example.com", MA_DNS_MX), MA_DNS_TEMPFAIL, "$SERVFAIL mx");
-    is_int(rcode(r, "sf.example.com", MA_DNS_AAAA), MA_DNS_TEMPFAIL, "$SERVFAIL Aaaa");
-    is_int(rcode(r, "sf.example.com", MA_DNS_TXT), MA_DNS_NODATA, "$SERVFAIL: other types exist");
-    is_int(rcode(r, "tab.example.com", MA_DNS_TXT), MA_DNS_TEMPFAIL, "tab after the directive");
-    is_int(rcode(r, "relative.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN, "nothing else added");
+    is_int(ask_rcode(r, "t.example.com", MA_DNS_TXT), MA_DNS_TEMPFAIL, "$TIMEOUT with a type");
+    is_int(ask_rcode(r, "t.example.com", MA_DNS_A), MA_DNS_OK, "other types answered");
+    is_int(ask_rcode(r, "all.example.com", MA_DNS_PTR), MA_DNS_TEMPFAIL, "$timeout without types");
+    is_int(ask_rcode(r, "sf.example.com", MA_DNS_MX), MA_DNS_TEMPFAIL, "$SERVFAIL mx");
+    is_int(ask_rcode(r, "sf.example.com", MA_DNS_AAAA), MA_DNS_TEMPFAIL, "$SERVFAIL Aaaa");
+    is_int(ask_rcode(r, "sf.example.com", MA_DNS_TXT), MA_DNS_NODATA, "$SERVFAIL: other types exist");
+    is_int(ask_rcode(r, "tab.example.com", MA_DNS_TXT), MA_DNS_TEMPFAIL, "tab after the directive");
+    is_int(ask_rcode(r, "relative.example.com", MA_DNS_TXT), MA_DNS_NXDOMAIN, "nothing else added");
     txt_is(r, "in.example.com", "a$TIMEOUT", 9,
            "inside parentheses $TIMEOUT is record data, not a directive");
     txt_is(r, "after.example.com", "line numbers right", 18, "record after the directives");
@@ -269,10 +258,10 @@ static void test_directives(void)
                 NULL, &z, &r),
            MA_ESYNTAX, "unknown type: ESYNTAX");
     error_starts(z, "line 3: unknown record type 'FOO'", "unknown type: line and type named");
-    is_int(rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "lines before the error kept");
-    is_int(rcode(r, "ok.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "directives before the error kept");
-    is_int(rcode(r, "b.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "the bad directive added nothing");
-    is_int(rcode(r, "c.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "lines after the error not loaded");
+    is_int(ask_rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "lines before the error kept");
+    is_int(ask_rcode(r, "ok.example", MA_DNS_TXT), MA_DNS_TEMPFAIL, "directives before the error kept");
+    is_int(ask_rcode(r, "b.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "the bad directive added nothing");
+    is_int(ask_rcode(r, "c.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "lines after the error not loaded");
     unload(z, r);
 
     is_int(load("\n$SERVFAIL\n", NULL, &z, &r), MA_ESYNTAX, "directive without a name");
@@ -286,7 +275,7 @@ static void test_directives(void)
     unload(z, r);
     is_int(load("x.example. TXT \"1\"\nx.example. A 1.2.3\n$TIMEOUT y.example\n", NULL, &z, &r),
            MA_ESYNTAX, "ldns error before a directive");
-    is_int(rcode(r, "y.example", MA_DNS_TXT), MA_DNS_NXDOMAIN,
+    is_int(ask_rcode(r, "y.example", MA_DNS_TXT), MA_DNS_NXDOMAIN,
            "directives after an ldns error not applied");
     unload(z, r);
 }
@@ -303,8 +292,8 @@ static void test_errors(void)
            MA_ESYNTAX, "bad address: ESYNTAX");
     error_starts(z, "line 4: ", "bad address: line 4");
     ok(strstr(ma_static_zone_error(z), "rdata") != NULL, "bad address: ldns's message");
-    is_int(rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "records before the error kept");
-    is_int(rcode(r, "c.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "records after it not loaded");
+    is_int(ask_rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "records before the error kept");
+    is_int(ask_rcode(r, "c.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "records after it not loaded");
     unload(z, r);
 
     is_int(load("a.example. TXT ( \"one\"\n  \"two\" )\nb.example. FOO bar\n", NULL, &z, &r),
@@ -320,14 +309,16 @@ static void test_errors(void)
     is_int(load("a.example. TXT \"x\"\n$BOGUS foo\n", NULL, &z, &r), MA_ESYNTAX,
            "unknown directive: ESYNTAX");
     is_str(ma_static_zone_error(z), "line 2: unknown directive", "unknown directive: error text");
-    is_int(rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "unknown directive: earlier records kept");
+    is_int(ask_rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "unknown directive: earlier records kept");
     unload(z, r);
 
     is_int(load("a.example. TXT \"x\"\nb.example. TXT ( \"y\"\n \"z\"\n", NULL, &z, &r),
            MA_ESYNTAX, "unclosed parenthesis: ESYNTAX");
     is_str(ma_static_zone_error(z), "line 2: unclosed '('", "unclosed parenthesis: the line that opened it");
-    is_int(rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK, "unclosed parenthesis: earlier records kept");
-    is_int(rcode(r, "b.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "unclosed parenthesis: the open entry not loaded");
+    is_int(ask_rcode(r, "a.example", MA_DNS_TXT), MA_DNS_OK,
+           "unclosed parenthesis: earlier records kept");
+    is_int(ask_rcode(r, "b.example", MA_DNS_TXT), MA_DNS_NXDOMAIN,
+           "unclosed parenthesis: the open entry not loaded");
     unload(z, r);
 
     is_int(load("$TTL soon\na.example. TXT \"x\"\n", NULL, &z, &r), MA_ESYNTAX, "bad $TTL");
@@ -364,7 +355,7 @@ static void test_errors(void)
     is_int(load("a.example. TXT \"x\"\n", NULL, &z, &r), MA_OK, "text of exactly the limit");
     unload(z, r);
     is_int(load("a.example. TXT \"xy\"\n", NULL, &z, &r), MA_ELIMIT, "text over the limit: ELIMIT");
-    is_int(rcode(r, "a.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "nothing loaded over the limit");
+    is_int(ask_rcode(r, "a.example", MA_DNS_TXT), MA_DNS_NXDOMAIN, "nothing loaded over the limit");
     unload(z, r);
     ma_ctx_set_limit(ctx, MA_LIMIT_ZONE_BYTES, ma_limit_default(MA_LIMIT_ZONE_BYTES));
 }
@@ -387,31 +378,31 @@ static void test_files(void)
     host_is(r, "example.com", MA_DNS_MX, 1, "mail2.example.net", "basic.zone: MX 2");
     is_int(ttl_of(r, "mail.example.com", MA_DNS_A), 300, "basic.zone: record TTL");
     addr_is(r, "www.example.com", MA_DNS_A, "\xc0\x00\x02\x01", 4, "basic.zone: CNAME to @");
-    is_int(rcode(r, "sel._domainkey.example.com", MA_DNS_TXT), MA_DNS_OK, "basic.zone: DKIM key");
-    is_int(rcode(r, "_domainkey.example.com", MA_DNS_TXT), MA_DNS_NODATA,
+    is_int(ask_rcode(r, "sel._domainkey.example.com", MA_DNS_TXT), MA_DNS_OK, "basic.zone: DKIM key");
+    is_int(ask_rcode(r, "_domainkey.example.com", MA_DNS_TXT), MA_DNS_NODATA,
            "basic.zone: _domainkey is an empty non-terminal");
     txt_is(r, "_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:dmarc@example.com", 48,
            "basic.zone: DMARC record");
     host_is(r, "25.2.0.192.in-addr.arpa", MA_DNS_PTR, 0, "mail.example.com", "basic.zone: PTR");
-    is_int(rcode(r, "slow.example.com", MA_DNS_A), MA_DNS_TEMPFAIL, "basic.zone: $TIMEOUT");
-    is_int(rcode(r, "broken.example.com", MA_DNS_MX), MA_DNS_TEMPFAIL, "basic.zone: $SERVFAIL mx");
-    is_int(rcode(r, "broken.example.com", MA_DNS_A), MA_DNS_NODATA, "basic.zone: $SERVFAIL not A");
-    is_int(rcode(r, "example.com", MA_DNS_PTR), MA_DNS_NODATA, "basic.zone: SOA owner exists");
+    is_int(ask_rcode(r, "slow.example.com", MA_DNS_A), MA_DNS_TEMPFAIL, "basic.zone: $TIMEOUT");
+    is_int(ask_rcode(r, "broken.example.com", MA_DNS_MX), MA_DNS_TEMPFAIL, "basic.zone: $SERVFAIL mx");
+    is_int(ask_rcode(r, "broken.example.com", MA_DNS_A), MA_DNS_NODATA, "basic.zone: $SERVFAIL not A");
+    is_int(ask_rcode(r, "example.com", MA_DNS_PTR), MA_DNS_NODATA, "basic.zone: SOA owner exists");
     ma_resolver_free(r);
 
     is_int(ma_static_zone_load_file(z, MA_SRCDIR "/data/dns/crlf.zone", NULL), MA_OK,
            "crlf.zone: loaded into the same zone");
     ma_resolver_static_new(&r, ctx, z);
     txt_is(r, "a.example.org", "crlf", 4, "crlf.zone: TXT");
-    is_int(rcode(r, "t.example.org", MA_DNS_A), MA_DNS_TEMPFAIL, "crlf.zone: $timeout with CRLF");
-    is_int(rcode(r, "b.example.org", MA_DNS_A), MA_DNS_OK, "crlf.zone: A");
-    is_int(rcode(r, "example.com", MA_DNS_TXT), MA_DNS_OK, "earlier load still there");
+    is_int(ask_rcode(r, "t.example.org", MA_DNS_A), MA_DNS_TEMPFAIL, "crlf.zone: $timeout with CRLF");
+    is_int(ask_rcode(r, "b.example.org", MA_DNS_A), MA_DNS_OK, "crlf.zone: A");
+    is_int(ask_rcode(r, "example.com", MA_DNS_TXT), MA_DNS_OK, "earlier load still there");
 
     is_int(ma_static_zone_load_file(z, MA_SRCDIR "/data/dns/bad.zone", NULL), MA_ESYNTAX,
            "bad.zone: ESYNTAX");
     error_starts(z, "line 2: ", "bad.zone: line 2");
-    is_int(rcode(r, "ok.example.org", MA_DNS_TXT), MA_DNS_OK, "bad.zone: line 1 kept");
-    is_int(rcode(r, "after.example.org", MA_DNS_TXT), MA_DNS_NXDOMAIN, "bad.zone: line 3 not");
+    is_int(ask_rcode(r, "ok.example.org", MA_DNS_TXT), MA_DNS_OK, "bad.zone: line 1 kept");
+    is_int(ask_rcode(r, "after.example.org", MA_DNS_TXT), MA_DNS_NXDOMAIN, "bad.zone: line 3 not");
 
     is_int(ma_static_zone_load_file(z, MA_SRCDIR "/data/dns/no-such.zone", NULL), MA_EIO,
            "missing file: EIO");
