@@ -205,11 +205,23 @@ typedef enum ma_limit {
     /** TTL for negative answers when the answer carries none, seconds (default 300). */
     MA_LIMIT_CACHE_NEGATIVE_TTL = 10,
     /** Bytes of zone text the static resolver loads (default 64 MiB). */
-    MA_LIMIT_ZONE_BYTES = 11
+    MA_LIMIT_ZONE_BYTES = 11,
+    /** SPF terms that query DNS (include, a, mx, ptr, exists, redirect); RFC 7208 4.6.4 (default 10). */
+    MA_LIMIT_SPF_DNS_TERMS = 12,
+    /** SPF void lookups (NXDOMAIN or no answer); RFC 7208 4.6.4 (default 2). */
+    MA_LIMIT_SPF_VOID_LOOKUPS = 13,
+    /** MX names one SPF mx mechanism may have; more is a permerror (default 10). */
+    MA_LIMIT_SPF_MX_NAMES = 14,
+    /** PTR names one SPF ptr mechanism or %{p} looks at; the rest are ignored (default 10). */
+    MA_LIMIT_SPF_PTR_NAMES = 15,
+    /** Milliseconds one SPF check may take on the context clock; then temperror (default 20000). */
+    MA_LIMIT_SPF_TIME_MS = 16,
+    /** Bytes one SPF macro expansion may produce (default 8192). */
+    MA_LIMIT_SPF_MACRO_BYTES = 17
 } ma_limit;
 
 /** Number of limits defined by this version of the library. */
-#define MA_LIMIT_COUNT 12
+#define MA_LIMIT_COUNT 18
 
 /**
  * Set a limit.  Call during setup only, before the context is shared.

@@ -9,5 +9,6 @@
 #include "addr.h"
 #include "dns.h"
 #include "message.h"
+#include "spf.h"
 
 #endif /* MAILAUTH_MAILAUTH_H */

@@ -79,6 +79,12 @@ static const struct {
     [MA_LIMIT_CACHE_MAX_TTL] = { "cache_max_ttl", 86400 },
     [MA_LIMIT_CACHE_NEGATIVE_TTL] = { "cache_negative_ttl", 300 },
     [MA_LIMIT_ZONE_BYTES] = { "zone_bytes", 64u * 1024u * 1024u },
+    [MA_LIMIT_SPF_DNS_TERMS] = { "spf_dns_terms", 10 },
+    [MA_LIMIT_SPF_VOID_LOOKUPS] = { "spf_void_lookups", 2 },
+    [MA_LIMIT_SPF_MX_NAMES] = { "spf_mx_names", 10 },
+    [MA_LIMIT_SPF_PTR_NAMES] = { "spf_ptr_names", 10 },
+    [MA_LIMIT_SPF_TIME_MS] = { "spf_time_ms", 20000 },
+    [MA_LIMIT_SPF_MACRO_BYTES] = { "spf_macro_bytes", 8192 },
 };
 
 uint64_t ma_limit_default(ma_limit which)

@@ -92,9 +92,22 @@ typedef struct ma_job_vtable {
     void (*destroy)(ma_job *job);      /* frees the evaluator's own state, not the job core */
 } ma_job_vtable;
 
+/*
+ * A job's arena: small allocations that live as long as the job (questions
+ * and their names, an evaluator's frames and strings) are carved from
+ * chunks and released together by ma_job_free(), so an evaluation costs a
+ * few mallocs instead of dozens.
+ */
+typedef struct ma_arena_chunk {
+    struct ma_arena_chunk *next;
+    size_t used, size;
+    /* data follows, aligned for any object */
+} ma_arena_chunk;
+
 struct ma_job {
     const ma_ctx *ctx;
     const ma_job_vtable *vt;
+    ma_arena_chunk *arena;   /* newest chunk first */
     ma_dns_question **qs;    /* every question asked, by id - 1 */
     size_t nqs;
     size_t qcap;
@@ -104,6 +117,14 @@ struct ma_job {
     int started;
     ma_errbuf err;
 };
+
+/*
+ * Memory from the job's arena (16-byte aligned, uninitialised), freed with
+ * the job; NULL when out of memory.  ma__job_strndup copies a span and adds
+ * a NUL.
+ */
+void *ma__job_alloc(ma_job *job, size_t size);
+char *ma__job_strndup(ma_job *job, const char *s, size_t len);
 
 /* Initialise the job core (called by each evaluator's constructor). */
 void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt);

@@ -18,6 +18,49 @@ void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt)
     ma__err_clear(&job->err);
 }
 
+/* First chunk size: enough for a typical SPF evaluation's questions and strings. */
+#define MA_ARENA_FIRST 2048
+
+void *ma__job_alloc(ma_job *job, size_t size)
+{
+    ma_arena_chunk *c = job->arena;
+    size_t hdr = (sizeof *c + 15) & ~(size_t)15;
+    void *p;
+
+    size = (size + 15) & ~(size_t)15;
+    if (size == 0 || size > SIZE_MAX / 2)
+        return NULL;
+    if (c == NULL || c->size - c->used < size) {
+        size_t want = c ? c->size * 2 : MA_ARENA_FIRST;
+        if (want < size)
+            want = size;
+        c = ma__alloc(job->ctx, hdr + want);
+        if (c == NULL)
+            return NULL;
+        c->size = want;
+        c->used = 0;
+        c->next = job->arena;
+        job->arena = c;
+    }
+    p = (char *)c + hdr + c->used;
+    c->used += size;
+    return p;
+}
+
+char *ma__job_strndup(ma_job *job, const char *s, size_t len)
+{
+    char *p;
+    if (len == SIZE_MAX)
+        return NULL;
+    p = ma__job_alloc(job, len + 1);
+    if (p == NULL)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
 int ma__job_fail(ma_job *job, int status, const char *fmt, ...)
 {
     va_list ap;
@@ -62,14 +105,13 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
         job->outstanding = out;
         job->qcap = cap;
     }
-    q = ma__calloc(job->ctx, 1, sizeof *q);
+    q = ma__job_alloc(job, sizeof *q);
     if (q == NULL)
         return MA_ENOMEM;
-    q->name = ma__strndup(job->ctx, stack, len);
-    if (q->name == NULL) {
-        ma__free(job->ctx, q);
+    memset(q, 0, sizeof *q);
+    q->name = ma__job_strndup(job, stack, len);
+    if (q->name == NULL)
         return MA_ENOMEM;
-    }
     q->name_len = len;
     q->type = type;
     q->id = (uint32_t)job->nqs + 1;
@@ -155,10 +197,12 @@ void ma_job_free(ma_job *job)
         return;
     if (job->vt->destroy)
         job->vt->destroy(job);
-    for (i = 0; i < job->nqs; i++) {
+    for (i = 0; i < job->nqs; i++)
         ma_dns_answer_free(job->qs[i]->answer);
-        ma__free(job->ctx, job->qs[i]->name);
-        ma__free(job->ctx, job->qs[i]);
+    while (job->arena != NULL) {
+        ma_arena_chunk *next = job->arena->next;
+        ma__free(job->ctx, job->arena);
+        job->arena = next;
     }
     ma__free(job->ctx, job->qs);
     ma__free(job->ctx, job->outstanding);

@@ -9,27 +9,31 @@
 
 uint64_t ma__hash(const void *data, size_t len, uint64_t seed)
 {
+    /* Word at a time: names are hashed on every static-zone and cache
+       lookup.  Only for in-memory tables; the value is never stored. */
+    const uint64_t k = 0x9e3779b97f4a7c15ULL;
     const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
+    uint64_t h = seed ^ ((uint64_t)len * k), w;
+    while (len >= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+        p += 8;
+        len -= 8;
     }
+    w = 0;
+    if (len)
+        memcpy(&w, p, len);
+    h = (h ^ w) * k;
+    h ^= h >> 32;
     return h;
 }
 
-static int ma_put_label_byte(ma_buf *out, unsigned char c)
+/* Leave the buffer as it was (nothing was committed to out->len yet). */
+static int ma_canon_bad(ma_buf *out)
 {
-    char esc[5];
-    if (c > 0x20 && c < 0x7f && c != '.' && c != '\\')
-        return ma__buf_putc(out, (char)ma__lower(c));
-    /* Canonical escape: \DDD, so that one name has one spelling. */
-    esc[0] = '\\';
-    esc[1] = (char)('0' + c / 100);
-    esc[2] = (char)('0' + (c / 10) % 10);
-    esc[3] = (char)('0' + c % 10);
-    return ma__buf_append(out, esc, 4);
+    out->data[out->len] = '\0';
+    return MA_ESYNTAX;
 }
 
 size_t ma__dns_name_strip_root(const char *name, size_t len)
@@ -44,44 +48,67 @@ size_t ma__dns_name_strip_root(const char *name, size_t len)
     return bs % 2 == 0 ? len - 1 : len;
 }
 
+/* Bytes written as themselves (lower-cased): 2 for letters, digits, '-' and
+   '_' (the fast path), 1 for other printables; 0 means a \DDD escape. */
+static const unsigned char ma_plain[256] = {
+    ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+    [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 2, ['/'] = 1, ['0'] = 2, ['1'] = 2,
+    ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2, ['7'] = 2, ['8'] = 2, ['9'] = 2,
+    [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 2,
+    ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2,
+    ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2,
+    ['R'] = 2, ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2,
+    ['Z'] = 2, ['['] = 1, [']'] = 1, ['^'] = 1, ['_'] = 2, ['`'] = 1, ['a'] = 2, ['b'] = 2,
+    ['c'] = 2, ['d'] = 2, ['e'] = 2, ['f'] = 2, ['g'] = 2, ['h'] = 2, ['i'] = 2, ['j'] = 2,
+    ['k'] = 2, ['l'] = 2, ['m'] = 2, ['n'] = 2, ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2,
+    ['s'] = 2, ['t'] = 2, ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2, ['y'] = 2, ['z'] = 2,
+    ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
 /*
  * RFC 1035 5.1 presentation form: "\X" quotes X, "\DDD" is the octet DDD.
  * Labels are 1-63 octets and the whole name at most 255 octets in wire form
  * (RFC 1035 2.3.4).  The root ("" or ".") canonicalizes to "".
+ *
+ * This runs for every question a job asks and every lookup a static zone
+ * or cache answers, so it reserves the worst case once (4 output bytes per
+ * input byte) and writes straight into the buffer.
  */
 int ma__dns_name_canon(ma_buf *out, const char *name, size_t len)
 {
     size_t i = 0, label = 0, wire = 1;
-    size_t start = out->len;
+    char *w;
     int rc;
 
     len = ma__dns_name_strip_root(name, len);
-    if (len == 0)
-        return ma__buf_append(out, "", 0);
+    if (len > SIZE_MAX / 4 - 1)
+        return MA_ESYNTAX;
+    rc = ma__buf_reserve(out, 4 * len);
+    if (rc != MA_OK)
+        return rc;
+    w = out->data + out->len;
     while (i < len) {
         unsigned char c = (unsigned char)name[i++];
         if (c == '.') {
             if (label == 0)
-                goto bad;
+                return ma_canon_bad(out);
             wire += label + 1;
             label = 0;
-            rc = ma__buf_putc(out, '.');
-            if (rc != MA_OK)
-                return rc;
+            *w++ = '.';
             continue;
         }
         if (c == '\\') {
             if (i >= len)
-                goto bad;
+                return ma_canon_bad(out);
             if (ma__is_digit((unsigned char)name[i])) {
                 unsigned v;
                 if (i + 3 > len || !ma__is_digit((unsigned char)name[i + 1]) ||
                     !ma__is_digit((unsigned char)name[i + 2]))
-                    goto bad;
+                    return ma_canon_bad(out);
                 v = (unsigned)(name[i] - '0') * 100 + (unsigned)(name[i + 1] - '0') * 10 +
                     (unsigned)(name[i + 2] - '0');
                 if (v > 255)
-                    goto bad;
+                    return ma_canon_bad(out);
                 c = (unsigned char)v;
                 i += 3;
             } else {
@@ -89,22 +116,35 @@ int ma__dns_name_canon(ma_buf *out, const char *name, size_t len)
             }
         }
         if (++label > 63)
-            goto bad;
-        rc = ma_put_label_byte(out, c);
-        if (rc != MA_OK)
-            return rc;
+            return ma_canon_bad(out);
+        if (ma_plain[c] == 2) {
+            /* The common case: a run of letters, digits, '-' and '_'. */
+            *w++ = (char)ma__lower(c);
+            while (i < len && ma_plain[(unsigned char)name[i]] == 2) {
+                if (++label > 63)
+                    return ma_canon_bad(out);
+                *w++ = (char)ma__lower((unsigned char)name[i++]);
+            }
+        } else if (ma_plain[c]) {
+            *w++ = (char)ma__lower(c);
+        } else {
+            /* Canonical escape: \DDD, so that one name has one spelling. */
+            *w++ = '\\';
+            *w++ = (char)('0' + c / 100);
+            *w++ = (char)('0' + (c / 10) % 10);
+            *w++ = (char)('0' + c % 10);
+        }
     }
-    if (label == 0)
-        goto bad;
-    wire += label + 1;
-    if (wire > 255)
-        goto bad;
+    if (len > 0) {
+        if (label == 0)
+            return ma_canon_bad(out);
+        wire += label + 1;
+        if (wire > 255)
+            return ma_canon_bad(out);
+    }
+    out->len = (size_t)(w - out->data);
+    out->data[out->len] = '\0';
     return MA_OK;
-bad:
-    out->len = start;
-    if (out->data)
-        out->data[start] = '\0';
-    return MA_ESYNTAX;
 }
 
 int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len)

@@ -1,0 +1,1451 @@
+/*
+ * SPF check_host() (RFC 7208 section 4) as a sans-I/O job.
+ *
+ * The evaluation is a stack of frames: the checked domain at the bottom,
+ * one frame per include: above it.  redirect= replaces the record of its
+ * frame (6.1).  Each step runs the top frame as far as the answers it has
+ * allow; a term that needs DNS asks its questions and the step returns
+ * NEED_DNS, to be resumed at the same term when answers arrive.  Questions
+ * are deduplicated by the job core, so resuming re-asks nothing.
+ *
+ * Limits (4.6.4) are context limits: DNS-querying terms, void lookups, MX
+ * names, PTR names, the time budget and the macro output size.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "spf/spf_int.h"
+
+enum frame_kind { FRAME_TOP, FRAME_INCLUDE, FRAME_POLICY };
+enum frame_state { FS_FETCH, FS_TERMS, FS_DONE };
+/* Where a term's evaluation stands. */
+enum term_state { TS_START, TS_PRIMARY, TS_ADDRS };
+/* Outcome of evaluating one mechanism. */
+enum { M_NOMATCH = 0, M_MATCH = 1, M_WAIT = 2, M_ERROR = 3 };
+
+typedef struct spf_frame {
+    int kind;
+    int state;
+    int redirected;          /* the record came through redirect= (none -> permerror) */
+    int guessed;             /* the record is the best-guess record */
+    char *domain;            /* <domain> of this frame */
+    ma_spf_record rec;
+    int have_rec;
+    size_t idx;              /* current term */
+    int policy_done;         /* local policy already tried in this frame */
+    /* the current term's evaluation */
+    int tstate;
+    int counted;             /* the term was counted against the DNS-term limit */
+    char *target;            /* expanded <target-name> */
+    uint32_t qid;            /* primary question */
+    uint32_t *sub;           /* address questions for MX names */
+    size_t nsub;
+    int over;                /* the MX set has more names than the limit */
+    /* result of a finished frame */
+    int result;
+    int matched;             /* a mechanism matched (vs. the default) */
+} spf_frame;
+
+/* The validated names of the client (5.5, 7.3 %{p}). */
+typedef struct spf_ptr {
+    int state;               /* 0 not started, 1 PTR asked, 2 addresses asked, 3 done */
+    uint32_t ptr_id;
+    char **names;
+    uint32_t *ids;
+    size_t n;
+    unsigned char *valid;    /* per name: the name resolves to the client */
+} spf_ptr;
+
+typedef struct spf_job {
+    ma_job job;
+    /* inputs */
+    ma_ip ip;
+    int is_helo;
+    char *sender;            /* local@domain of the identity, postmaster@ filled in */
+    char *mailfrom;          /* MAIL FROM as given ("" for the null reverse-path) */
+    size_t local_len;        /* length of the local part in sender */
+    char *helo;
+    char *receiver;
+    char *default_exp;
+    ma_spf_record policy;
+    int have_policy;
+    char *best_guess;
+    /* state */
+    spf_frame *frames;
+    size_t nframes, maxframes;
+    spf_ptr ptr;
+    int64_t start_ms;
+    unsigned int lookups, voids;
+    int exp_state;           /* 0 none, 1 asked, 2 done */
+    uint32_t exp_id;
+    /* results */
+    int result;
+    ma_buf mechanism;
+    ma_buf domain;
+    ma_buf problem;
+    ma_buf explanation;
+    ma_buf scratch;
+} spf_job;
+
+static const ma_job_vtable spf_vt;
+
+/* ------------------------------------------------------------------ helpers */
+
+static int spf_set(ma_buf *b, const char *s, size_t len)
+{
+    ma__buf_reset(b);
+    return ma__buf_append(b, s, len);
+}
+
+/* Strings and arrays of an evaluation live in the job's arena. */
+static char *spf_dup(spf_job *s, const char *p, size_t len)
+{
+    return ma__job_strndup(&s->job, p, len);
+}
+
+static void *spf_zalloc(spf_job *s, size_t n, size_t size)
+{
+    void *p;
+    if (n == 0 || n > SIZE_MAX / size)
+        return NULL;
+    p = ma__job_alloc(&s->job, n * size);
+    if (p != NULL)
+        memset(p, 0, n * size);
+    return p;
+}
+
+static spf_frame *top(spf_job *s)
+{
+    return &s->frames[s->nframes - 1];
+}
+
+static void frame_term_reset(spf_job *s, spf_frame *f)
+{
+    (void)s;
+    f->target = NULL;
+    f->sub = NULL;
+    f->nsub = 0;
+    f->tstate = TS_START;
+    f->counted = 0;
+    f->over = 0;
+    f->qid = 0;
+}
+
+static void frame_clear(spf_job *s, spf_frame *f)
+{
+    frame_term_reset(s, f);
+    if (f->have_rec && f->kind != FRAME_POLICY)
+        ma__spf_record_free(&f->rec, s->job.ctx);
+    memset(f, 0, sizeof *f);
+}
+
+/* Fill the macro environment for the given current domain. */
+static void spf_env(spf_job *s, const char *domain, ma_spf_macro_env *env)
+{
+    const char *at = s->sender + s->local_len;
+    memset(env, 0, sizeof *env);
+    env->sender = s->sender;
+    env->sender_len = strlen(s->sender);
+    env->local = s->sender;
+    env->local_len = s->local_len;
+    env->sender_domain = at + 1;
+    env->sender_domain_len = strlen(at + 1);
+    env->domain = domain;
+    env->domain_len = strlen(domain);
+    env->ip = &s->ip;
+    env->helo = s->helo ? s->helo : "";
+    env->helo_len = s->helo ? strlen(s->helo) : 0;
+    env->receiver = s->receiver;
+    env->receiver_len = strlen(s->receiver);
+    env->now = s->start_ms / 1000;
+    env->validated = NULL;
+    if (s->ptr.state == 3) {
+        /* 7.3: prefer a validated name equal to or under <domain>, else any. */
+        size_t i, pick = s->ptr.n;
+        for (i = 0; i < s->ptr.n; i++) {
+            if (!s->ptr.valid[i])
+                continue;
+            if (pick == s->ptr.n)
+                pick = i;
+            if (ma_domain_is_within(s->ptr.names[i], strlen(s->ptr.names[i]), domain,
+                                    strlen(domain))) {
+                pick = i;
+                break;
+            }
+        }
+        if (pick < s->ptr.n) {
+            env->validated = s->ptr.names[pick];
+            env->validated_len = strlen(s->ptr.names[pick]);
+        }
+    }
+}
+
+/* Finish the whole check. */
+static int spf_final(spf_job *s, int result)
+{
+    s->result = result;
+    /* The domain whose evaluation ended it, for errors too. */
+    if (s->domain.len == 0 && s->nframes > 0 && top(s)->domain != NULL &&
+        spf_set(&s->domain, top(s)->domain, strlen(top(s)->domain)) != MA_OK)
+        return MA_ENOMEM;
+    return MA_JOB_DONE;
+}
+
+/* permerror with a problem text: fmt has one %s, filled with arg. */
+static int spf_perm(spf_job *s, const char *fmt, const char *arg)
+{
+    const char *pct = strstr(fmt, "%s");
+    int rc;
+    ma__buf_reset(&s->problem);
+    /* Assemble by hand so the format need not be a literal. */
+    rc = ma__buf_append(&s->problem, fmt, pct ? (size_t)(pct - fmt) : strlen(fmt));
+    if (rc == MA_OK && pct != NULL) {
+        rc = ma__buf_append(&s->problem, arg, strlen(arg));
+        if (rc == MA_OK)
+            rc = ma__buf_append(&s->problem, pct + 2, strlen(pct + 2));
+    }
+    if (rc != MA_OK)
+        return MA_ENOMEM;
+    return spf_final(s, MA_SPF_PERMERROR);
+}
+
+static int spf_temp(spf_job *s, const char *what, const char *name)
+{
+    ma__buf_reset(&s->problem);
+    if (ma__buf_printf(&s->problem, "DNS %s for %s", what, name) != MA_OK)
+        return MA_ENOMEM;
+    return spf_final(s, MA_SPF_TEMPERROR);
+}
+
+static ma_dns_type addr_type(const spf_job *s)
+{
+    return s->ip.family == MA_IP_V6 ? MA_DNS_AAAA : MA_DNS_A;
+}
+
+static const char *rcode_word(ma_dns_rcode rc)
+{
+    return rc == MA_DNS_TEMPFAIL ? "timeout or server failure" : "error";
+}
+
+static int is_void(const ma_dns_answer *a)
+{
+    ma_dns_rcode rc = ma_dns_answer_rcode(a);
+    return rc == MA_DNS_NXDOMAIN || rc == MA_DNS_NODATA;
+}
+
+static int is_error(const ma_dns_answer *a)
+{
+    ma_dns_rcode rc = ma_dns_answer_rcode(a);
+    return rc == MA_DNS_TEMPFAIL || rc == MA_DNS_PERMFAIL;
+}
+
+/* Count a void lookup; returns nonzero (and sets permerror) past the limit. */
+static int count_void(spf_job *s, int *rc)
+{
+    if (++s->voids > ma__limit(s->job.ctx, MA_LIMIT_SPF_VOID_LOOKUPS)) {
+        *rc = spf_perm(s, "more than %s void lookups", "the allowed");
+        return 1;
+    }
+    return 0;
+}
+
+/* Count a DNS-querying term once (4.6.4). */
+static int count_term(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc)
+{
+    if (f->counted)
+        return 0;
+    f->counted = 1;
+    if (++s->lookups > ma__limit(s->job.ctx, MA_LIMIT_SPF_DNS_TERMS)) {
+        char what[80];
+        snprintf(what, sizeof what, "%.*s", (int)(t->text_len > 60 ? 60 : t->text_len), t->text);
+        *rc = spf_perm(s, "too many DNS lookups at '%s'", what);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Expand the term's domain-spec (or take <domain>) into f->target.  Needs
+ * the validated names first when the spec uses %{p}: returns M_WAIT then.
+ */
+static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc);
+
+static int ptr_progress(spf_job *s);
+
+/* ----------------------------------------------------------- validated names */
+
+/*
+ * Find the validated names of the client (5.5): PTR of the reverse name,
+ * the first MA_LIMIT_SPF_PTR_NAMES names, and for each its A or AAAA
+ * records compared with the client.  DNS errors are not fatal here: a
+ * failed PTR lookup gives no names, a failed address lookup skips the name.
+ * Returns MA_OK when done, MA_JOB_NEED_DNS while waiting, or <0.
+ */
+static int ptr_progress(spf_job *s)
+{
+    ma_job *job = &s->job;
+    spf_ptr *p = &s->ptr;
+    const ma_dns_answer *a;
+    size_t i, j;
+    int rc;
+
+    if (p->state == 3)
+        return MA_OK;
+    if (p->state == 0) {
+        char rev[MA_IP_REVERSE_MAX];
+        if (ma_ip_reverse_name(&s->ip, rev, sizeof rev) != MA_OK)
+            return MA_EINTERNAL;
+        rc = ma__job_ask(job, rev, strlen(rev), MA_DNS_PTR, &p->ptr_id);
+        if (rc != MA_OK)
+            return rc;
+        p->state = 1;
+    }
+    if (p->state == 1) {
+        size_t n, max = (size_t)ma__limit(job->ctx, MA_LIMIT_SPF_PTR_NAMES);
+        a = ma__job_answer_get(job, p->ptr_id);
+        if (a == NULL)
+            return MA_JOB_NEED_DNS;
+        n = ma_dns_answer_count(a);
+        if (n > max)
+            n = max; /* 4.6.4: ignore the rest */
+        p->names = n ? spf_zalloc(s, n, sizeof *p->names) : NULL;
+        p->ids = n ? spf_zalloc(s, n, sizeof *p->ids) : NULL;
+        p->valid = n ? spf_zalloc(s, n, 1) : NULL;
+        if (n && (p->names == NULL || p->ids == NULL || p->valid == NULL))
+            return MA_ENOMEM;
+        for (i = 0; i < n; i++) {
+            const char *name;
+            ma_dns_answer_ptr(a, i, &name);
+            p->names[p->n] = spf_dup(s, name, strlen(name));
+            if (p->names[p->n] == NULL)
+                return MA_ENOMEM;
+            rc = ma__job_ask(job, name, strlen(name), addr_type(s), &p->ids[p->n]);
+            if (rc == MA_ESYNTAX)
+                continue; /* an unusable name is skipped */
+            if (rc != MA_OK)
+                return rc;
+            p->n++;
+        }
+        p->state = 2;
+    }
+    for (i = 0; i < p->n; i++)
+        if (ma__job_answer_get(job, p->ids[i]) == NULL)
+            return MA_JOB_NEED_DNS;
+    for (i = 0; i < p->n; i++) {
+        a = ma__job_answer_get(job, p->ids[i]);
+        for (j = 0; j < ma_dns_answer_count(a); j++) {
+            ma_ip ip;
+            if (ma_dns_answer_addr(a, j, &ip) == MA_OK && ma_ip_equal(&ip, &s->ip))
+                p->valid[i] = 1;
+        }
+    }
+    p->state = 3;
+    return MA_OK;
+}
+
+static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc)
+{
+    ma_spf_macro_env env;
+    ma_errbuf err;
+    int r;
+
+    if (f->target != NULL)
+        return M_MATCH;
+    if (t->spec == NULL) {
+        f->target = spf_dup(s, f->domain, strlen(f->domain));
+        if (f->target == NULL) {
+            *rc = MA_ENOMEM;
+            return M_ERROR;
+        }
+        return M_MATCH;
+    }
+    if (ma__spf_macro_uses_p(t->spec, t->spec_len)) {
+        r = ptr_progress(s);
+        if (r == MA_JOB_NEED_DNS)
+            return M_WAIT;
+        if (r < 0) {
+            *rc = r;
+            return M_ERROR;
+        }
+    }
+    spf_env(s, f->domain, &env);
+    ma__err_clear(&err);
+    ma__buf_reset(&s->scratch);
+    r = ma__spf_expand_domain(&s->scratch, s->job.ctx, t->spec, t->spec_len, &env, &err);
+    if (r == MA_ENOMEM) {
+        *rc = r;
+        return M_ERROR;
+    }
+    if (r != MA_OK) {
+        char what[80];
+        /* 4.8 leaves an invalid expansion undefined.  The domain-spec was
+           valid syntax, so, as the OpenSPF suite expects ("It is not correct
+           to check syntax after macro expansion"), a mechanism whose target
+           expands to no valid name simply does not match: no DNS query, no
+           void lookup.  include and redirect need a record, so there it is a
+           permerror. */
+        if (r == MA_ESYNTAX && t->kind != MA_SPF_INCLUDE && t->kind != MA_SPF_REDIRECT)
+            return M_NOMATCH;
+        snprintf(what, sizeof what, "%.*s", (int)(t->text_len > 60 ? 60 : t->text_len), t->text);
+        *rc = spf_perm(s, "invalid domain-spec in '%s'", what);
+        return M_ERROR;
+    }
+    f->target = spf_dup(s, s->scratch.data, s->scratch.len);
+    if (f->target == NULL) {
+        *rc = MA_ENOMEM;
+        return M_ERROR;
+    }
+    return M_MATCH;
+}
+
+/* ---------------------------------------------------------------- mechanisms */
+
+/* Does any address in answer a match the client within the CIDR lengths? */
+static int addrs_match(const spf_job *s, const ma_dns_answer *a, const ma_spf_term *t)
+{
+    size_t i;
+    for (i = 0; i < ma_dns_answer_count(a); i++) {
+        ma_ip ip;
+        if (ma_dns_answer_addr(a, i, &ip) != MA_OK)
+            continue;
+        if (ma_ip_in_network(&s->ip, &ip, ip.family == MA_IP_V4 ? t->cidr4 : t->cidr6))
+            return 1;
+    }
+    return 0;
+}
+
+/* Ask the term's primary question once. */
+static int ask_primary(spf_job *s, spf_frame *f, ma_dns_type type, int *rc)
+{
+    int r;
+    if (f->tstate != TS_START)
+        return M_MATCH;
+    r = ma__job_ask(&s->job, f->target, strlen(f->target), type, &f->qid);
+    if (r == MA_ESYNTAX) {
+        *rc = spf_perm(s, "invalid target name '%s'", f->target);
+        return M_ERROR;
+    }
+    if (r != MA_OK) {
+        *rc = r;
+        return M_ERROR;
+    }
+    f->tstate = TS_PRIMARY;
+    return M_MATCH;
+}
+
+static int mech_a_exists(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc)
+{
+    const ma_dns_answer *a;
+    int r = ask_primary(s, f, t->kind == MA_SPF_EXISTS ? MA_DNS_A : addr_type(s), rc);
+    if (r != M_MATCH)
+        return r;
+    a = ma__job_answer_get(&s->job, f->qid);
+    if (a == NULL)
+        return M_WAIT;
+    if (is_error(a)) {
+        *rc = spf_temp(s, rcode_word(ma_dns_answer_rcode(a)), f->target);
+        return M_ERROR;
+    }
+    if (is_void(a))
+        return count_void(s, rc) ? M_ERROR : M_NOMATCH;
+    if (t->kind == MA_SPF_EXISTS)
+        return M_MATCH;
+    return addrs_match(s, a, t) ? M_MATCH : M_NOMATCH;
+}
+
+static int mech_mx(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc)
+{
+    ma_job *job = &s->job;
+    const ma_dns_answer *a;
+    size_t i, n;
+    int r = ask_primary(s, f, MA_DNS_MX, rc);
+    if (r != M_MATCH)
+        return r;
+    a = ma__job_answer_get(job, f->qid);
+    if (a == NULL)
+        return M_WAIT;
+    if (f->tstate == TS_PRIMARY) {
+        if (is_error(a)) {
+            *rc = spf_temp(s, rcode_word(ma_dns_answer_rcode(a)), f->target);
+            return M_ERROR;
+        }
+        if (is_void(a))
+            return count_void(s, rc) ? M_ERROR : M_NOMATCH;
+        n = ma_dns_answer_count(a);
+        /* 4.6.4: evaluating an mx "MUST NOT result in querying more than 10
+           address records"; the first 10 hosts are tried and only needing
+           an 11th is the permerror (see the end of this function). */
+        f->over = n > ma__limit(job->ctx, MA_LIMIT_SPF_MX_NAMES);
+        if (f->over)
+            n = (size_t)ma__limit(job->ctx, MA_LIMIT_SPF_MX_NAMES);
+        f->sub = spf_zalloc(s, n ? n : 1, sizeof *f->sub);
+        if (f->sub == NULL)
+            return (*rc = MA_ENOMEM), M_ERROR;
+        for (i = 0; i < n; i++) {
+            uint16_t pref;
+            const char *ex;
+            ma_dns_answer_mx(a, i, &pref, &ex);
+            /* A null MX (".", RFC 7505) names no host. */
+            if (ex[0] == '\0' || strcmp(ex, ".") == 0)
+                continue;
+            r = ma__job_ask(job, ex, strlen(ex), addr_type(s), &f->sub[f->nsub]);
+            if (r == MA_ESYNTAX)
+                continue;
+            if (r != MA_OK)
+                return (*rc = r), M_ERROR;
+            f->nsub++;
+        }
+        f->tstate = TS_ADDRS;
+    }
+    for (i = 0; i < f->nsub; i++)
+        if (ma__job_answer_get(job, f->sub[i]) == NULL)
+            return M_WAIT;
+    for (i = 0; i < f->nsub; i++) {
+        a = ma__job_answer_get(job, f->sub[i]);
+        if (is_error(a)) {
+            *rc = spf_temp(s, rcode_word(ma_dns_answer_rcode(a)), "an MX host");
+            return M_ERROR;
+        }
+        if (is_void(a)) {
+            if (count_void(s, rc))
+                return M_ERROR;
+            continue;
+        }
+        if (addrs_match(s, a, t))
+            return M_MATCH;
+    }
+    if (f->over)
+        return (*rc = spf_perm(s, "more than the allowed MX names for %s", f->target)), M_ERROR;
+    return M_NOMATCH;
+}
+
+static int mech_ptr(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc)
+{
+    spf_ptr *p = &s->ptr;
+    const ma_dns_answer *a;
+    size_t i;
+    int r = ptr_progress(s);
+    (void)t;
+    if (r == MA_JOB_NEED_DNS)
+        return M_WAIT;
+    if (r < 0)
+        return (*rc = r), M_ERROR;
+    /* Void lookups: the PTR lookup and the names' address lookups (as pyspf). */
+    a = ma__job_answer_get(&s->job, p->ptr_id);
+    if (is_void(a) && count_void(s, rc))
+        return M_ERROR;
+    for (i = 0; i < p->n; i++) {
+        a = ma__job_answer_get(&s->job, p->ids[i]);
+        if (is_void(a) && count_void(s, rc))
+            return M_ERROR;
+    }
+    for (i = 0; i < p->n; i++)
+        if (p->valid[i] && ma_domain_is_within(p->names[i], strlen(p->names[i]), f->target,
+                                               strlen(f->target)))
+            return M_MATCH;
+    return M_NOMATCH;
+}
+
+/* ------------------------------------------------------------------ frames */
+
+static int push_frame(spf_job *s, int kind, const char *domain)
+{
+    spf_frame *f;
+    if (s->nframes == s->maxframes)
+        return MA_ELIMIT;
+    f = &s->frames[s->nframes];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->state = FS_FETCH;
+    f->domain = spf_dup(s, domain, strlen(domain));
+    if (f->domain == NULL)
+        return MA_ENOMEM;
+    s->nframes++;
+    return MA_OK;
+}
+
+/* The TXT lookup and record selection of 4.4 and 4.5. */
+static int frame_fetch(spf_job *s, spf_frame *f)
+{
+    ma_job *job = &s->job;
+    const ma_dns_answer *a;
+    size_t i, n, found = 0, which = 0;
+    ma_errbuf err;
+    int rc;
+
+    if (f->tstate == TS_START) {
+        rc = ma__job_ask(job, f->domain, strlen(f->domain), MA_DNS_TXT, &f->qid);
+        if (rc == MA_ESYNTAX) {
+            f->result = MA_SPF_NONE;
+            f->state = FS_DONE;
+            return MA_OK;
+        }
+        if (rc != MA_OK)
+            return rc;
+        f->tstate = TS_PRIMARY;
+    }
+    a = ma__job_answer_get(job, f->qid);
+    if (a == NULL)
+        return MA_JOB_NEED_DNS;
+    f->tstate = TS_START;
+    if (is_error(a)) {
+        return spf_temp(s, rcode_word(ma_dns_answer_rcode(a)), f->domain);
+    }
+    n = ma_dns_answer_count(a);
+    for (i = 0; i < n; i++) {
+        const char *text;
+        size_t len;
+        ma_dns_answer_txt(a, i, &text, &len);
+        if (ma__spf_is_record(text, len)) {
+            found++;
+            which = i;
+        }
+    }
+    if (found > 1) {
+        return spf_perm(s, "%s has more than one SPF record", f->domain);
+    }
+    if (found == 0) {
+        if (f->kind == FRAME_TOP && s->best_guess != NULL && !f->redirected) {
+            rc = ma__spf_record_parse(&f->rec, job->ctx, s->best_guess, strlen(s->best_guess), &err);
+            if (rc == MA_ENOMEM)
+                return rc;
+            if (rc != MA_OK) {
+                        return spf_perm(s, "best-guess record: %s", err.text);
+            }
+            f->have_rec = 1;
+            f->guessed = 1;
+            f->state = FS_TERMS;
+            f->idx = 0;
+            return MA_OK;
+        }
+        f->result = MA_SPF_NONE;
+        f->state = FS_DONE;
+        return MA_OK;
+    }
+    {
+        const char *text;
+        size_t len;
+        ma_dns_answer_txt(a, which, &text, &len);
+        ma__err_clear(&err);
+        rc = ma__spf_record_parse(&f->rec, job->ctx, text, len, &err);
+        if (rc == MA_ENOMEM)
+            return rc;
+        if (rc != MA_OK) {
+            ma__buf_reset(&s->problem);
+            if (ma__buf_printf(&s->problem, "%s: %s", f->domain, err.text) != MA_OK)
+                return MA_ENOMEM;
+            return spf_final(s, MA_SPF_PERMERROR);
+        }
+    }
+    f->have_rec = 1;
+    f->state = FS_TERMS;
+    f->idx = 0;
+    return MA_OK;
+}
+
+static int qualifier_result(char q)
+{
+    switch (q) {
+    case '-': return MA_SPF_FAIL;
+    case '~': return MA_SPF_SOFTFAIL;
+    case '?': return MA_SPF_NEUTRAL;
+    default: return MA_SPF_PASS;
+    }
+}
+
+/* The frame matched term t: finish it with the qualifier's result. */
+static int frame_match(spf_job *s, spf_frame *f, const ma_spf_term *t)
+{
+    f->result = qualifier_result(t->qualifier);
+    f->matched = 1;
+    f->state = FS_DONE;
+    if (s->nframes == 1 || f->kind == FRAME_POLICY) {
+        int rc;
+        ma__buf_reset(&s->mechanism);
+        if (f->kind == FRAME_POLICY)
+            rc = ma__buf_append(&s->mechanism, "local policy: ", 14);
+        else
+            rc = f->guessed ? ma__buf_append(&s->mechanism, "best guess: ", 12) : MA_OK;
+        if (rc == MA_OK)
+            rc = ma__buf_append(&s->mechanism, t->text, t->text_len);
+        if (rc == MA_OK)
+            rc = spf_set(&s->domain, f->domain, strlen(f->domain));
+        if (rc != MA_OK)
+            return rc;
+    }
+    return MA_OK;
+}
+
+/* Is term idx the final "all" of the record (where a local policy goes)? */
+static int is_final_all(const spf_frame *f)
+{
+    size_t i;
+    if (f->rec.terms[f->idx].kind != MA_SPF_ALL)
+        return 0;
+    for (i = f->idx + 1; i < f->rec.nterms; i++)
+        if (f->rec.terms[i].kind < MA_SPF_REDIRECT)
+            return 0;
+    return 1;
+}
+
+/* Run the terms of the top frame.  Returns MA_OK when the frame changed
+   (done, pushed, redirected), MA_JOB_NEED_DNS, MA_JOB_DONE (final), <0. */
+static int frame_terms(spf_job *s)
+{
+    spf_frame *f = top(s);
+    int rc = MA_OK, m;
+
+    while (f->idx < f->rec.nterms) {
+        const ma_spf_term *t = &f->rec.terms[f->idx];
+        if (t->kind >= MA_SPF_REDIRECT) {
+            f->idx++;
+            continue;
+        }
+        /* A local policy is tried once, before a final non-pass "all" of
+           the checked domain's own record (libspf2's placement). */
+        if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->tstate == TS_START &&
+            t->qualifier != '+' && is_final_all(f)) {
+            f->policy_done = 1;
+            rc = push_frame(s, FRAME_POLICY, f->domain);
+            if (rc != MA_OK)
+                return rc;
+            top(s)->rec = s->policy;
+            top(s)->have_rec = 1;
+            top(s)->state = FS_TERMS;
+            return MA_OK;
+        }
+        switch (t->kind) {
+        case MA_SPF_ALL:
+            m = M_MATCH;
+            break;
+        case MA_SPF_IP4:
+        case MA_SPF_IP6:
+            m = ma_ip_in_network(&s->ip, &t->ip, t->kind == MA_SPF_IP4 ? t->cidr4 : t->cidr6)
+                    ? M_MATCH
+                    : M_NOMATCH;
+            break;
+        default:
+            if (count_term(s, f, t, &rc))
+                return rc;
+            m = expand_target(s, f, t, &rc);
+            if (m == M_MATCH) {
+                switch (t->kind) {
+                case MA_SPF_A:
+                case MA_SPF_EXISTS:
+                    m = mech_a_exists(s, f, t, &rc);
+                    break;
+                case MA_SPF_MX:
+                    m = mech_mx(s, f, t, &rc);
+                    break;
+                case MA_SPF_PTR:
+                    m = mech_ptr(s, f, t, &rc);
+                    break;
+                case MA_SPF_INCLUDE: {
+                    char *target = f->target;
+                    f->target = NULL;
+                    rc = push_frame(s, FRAME_INCLUDE, target);
+                    if (rc == MA_ELIMIT)
+                        return spf_perm(s, "includes nested too deeply at %s", f->domain);
+                    return rc;
+                }
+                default:
+                    return MA_EINTERNAL;
+                }
+            }
+            break;
+        }
+        if (m == M_WAIT)
+            return MA_JOB_NEED_DNS;
+        if (m == M_ERROR)
+            return rc;
+        frame_term_reset(s, f);
+        if (m == M_MATCH)
+            return frame_match(s, f, t);
+        f->idx++;
+    }
+
+    /* No mechanism matched. */
+    if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->rec.redirect < 0) {
+        f->policy_done = 1;
+        rc = push_frame(s, FRAME_POLICY, f->domain);
+        if (rc != MA_OK)
+            return rc;
+        top(s)->rec = s->policy;
+        top(s)->have_rec = 1;
+        top(s)->state = FS_TERMS;
+        return MA_OK;
+    }
+    if (f->rec.redirect >= 0 && f->kind != FRAME_POLICY) {
+        /* 6.1: redirect= only when no mechanism matched; the target's
+           result is the result, and its own exp= applies. */
+        const ma_spf_term *t = &f->rec.terms[f->rec.redirect];
+        if (count_term(s, f, t, &rc))
+            return rc;
+        m = expand_target(s, f, t, &rc);
+        if (m == M_WAIT)
+            return MA_JOB_NEED_DNS;
+        if (m == M_ERROR)
+            return rc;
+        {
+            char *target = f->target;
+            f->target = NULL;
+            frame_term_reset(s, f);
+            if (f->have_rec)
+                ma__spf_record_free(&f->rec, s->job.ctx);
+            f->have_rec = 0;
+            f->domain = target;
+            f->redirected = 1;
+            f->guessed = 0;
+            f->state = FS_FETCH;
+            f->idx = 0;
+        }
+        return MA_OK;
+    }
+    /* 4.7: the default result is neutral. */
+    f->result = MA_SPF_NEUTRAL;
+    f->matched = 0;
+    f->state = FS_DONE;
+    if (s->nframes == 1) {
+        if (spf_set(&s->mechanism, "default", 7) != MA_OK ||
+            spf_set(&s->domain, f->domain, strlen(f->domain)) != MA_OK)
+            return MA_ENOMEM;
+    }
+    return MA_OK;
+}
+
+/* Hand a finished frame's result to its parent (or finish the check). */
+static int frame_pop(spf_job *s)
+{
+    spf_frame *f = top(s);
+    int result = f->result, matched = f->matched, kind = f->kind, redirected = f->redirected;
+    const char *dom = f->domain ? f->domain : ""; /* arena memory: outlives the frame */
+    spf_frame *parent;
+
+    if (kind == FRAME_POLICY) {
+        /* The policy's record belongs to the job: do not free it here. */
+        f->have_rec = 0;
+    }
+    if (s->nframes == 1) {
+        if (result == MA_SPF_NONE && redirected)
+            return spf_perm(s, "redirect target %s has no SPF record", dom);
+        if (result == MA_SPF_NONE && spf_set(&s->domain, dom, strlen(dom)) != MA_OK)
+            return MA_ENOMEM;
+        if (result == MA_SPF_FAIL && f->have_rec && f->rec.exp >= 0 && matched)
+            return MA_OK; /* the explanation is fetched by spf_step */
+        return spf_final(s, result);
+    }
+    frame_clear(s, f);
+    s->nframes--;
+    parent = top(s);
+    if (kind == FRAME_POLICY) {
+        if (matched) {
+            parent->result = result;
+            parent->matched = 1;
+            parent->state = FS_DONE;
+            if (spf_set(&s->domain, parent->domain, strlen(parent->domain)) != MA_OK)
+                return MA_ENOMEM;
+            return MA_OK;
+        }
+        return MA_OK; /* resume the parent at its final all */
+    }
+    /* 5.2: include results. */
+    switch (result) {
+    case MA_SPF_PASS:
+        frame_term_reset(s, parent);
+        return frame_match(s, parent, &parent->rec.terms[parent->idx]);
+    case MA_SPF_FAIL:
+    case MA_SPF_SOFTFAIL:
+    case MA_SPF_NEUTRAL:
+        frame_term_reset(s, parent);
+        parent->idx++;
+        return MA_OK;
+    case MA_SPF_TEMPERROR:
+        return spf_final(s, MA_SPF_TEMPERROR);
+    case MA_SPF_NONE:
+        return spf_perm(s, "included domain %s has no SPF record", dom);
+    default:
+        return spf_final(s, MA_SPF_PERMERROR);
+    }
+}
+
+/* 6.2: fetch and expand the explanation of a fail. */
+static int spf_explain(spf_job *s)
+{
+    spf_frame *f = top(s);
+    ma_job *job = &s->job;
+    ma_spf_macro_env env;
+    ma_errbuf err;
+    const ma_dns_answer *a;
+    int rc, ok = 0;
+
+    if (s->exp_state == 0) {
+        const ma_spf_term *t = &f->rec.terms[f->rec.exp];
+        if (t->spec != NULL && ma__spf_macro_uses_p(t->spec, t->spec_len)) {
+            rc = ptr_progress(s);
+            if (rc != MA_OK)
+                return rc;
+        }
+        spf_env(s, f->domain, &env);
+        ma__buf_reset(&s->scratch);
+        rc = t->spec == NULL ? MA_ESYNTAX
+                             : ma__spf_expand_domain(&s->scratch, job->ctx, t->spec, t->spec_len,
+                                                     &env, &err);
+        if (rc == MA_ENOMEM)
+            return rc;
+        if (rc == MA_OK)
+            rc = ma__job_ask(job, s->scratch.data, s->scratch.len, MA_DNS_TXT, &s->exp_id);
+        if (rc == MA_ENOMEM)
+            return rc;
+        if (rc != MA_OK) {
+            s->exp_state = 2;
+            return MA_OK;
+        }
+        s->exp_state = 1;
+    }
+    if (s->exp_state == 1) {
+        a = ma__job_answer_get(job, s->exp_id);
+        if (a == NULL)
+            return MA_JOB_NEED_DNS;
+        s->exp_state = 2;
+        /* Exactly one TXT record, which expands cleanly; else no exp= (6.2). */
+        if (ma_dns_answer_rcode(a) == MA_DNS_OK && ma_dns_answer_count(a) == 1) {
+            const char *text;
+            size_t len;
+            ma_dns_answer_txt(a, 0, &text, &len);
+            if (ma__spf_macro_uses_p(text, len)) {
+                rc = ptr_progress(s);
+                if (rc == MA_JOB_NEED_DNS) {
+                    s->exp_state = 1;
+                    return rc;
+                }
+                if (rc != MA_OK)
+                    return rc;
+            }
+            spf_env(s, f->domain, &env);
+            ma__buf_reset(&s->explanation);
+            rc = ma__spf_macro_expand(&s->explanation, job->ctx, text, len, &env, MA_SPF_MACRO_EXP,
+                                      &err);
+            if (rc == MA_ENOMEM)
+                return rc;
+            ok = rc == MA_OK;
+        }
+        if (!ok)
+            ma__buf_reset(&s->explanation);
+        else
+            return MA_OK;
+    }
+    return MA_OK;
+}
+
+/* The default explanation, expanded (only when the domain gave none). */
+static int spf_default_explanation(spf_job *s)
+{
+    ma_spf_macro_env env;
+    ma_errbuf err;
+    int rc;
+    if (s->default_exp == NULL || s->explanation.len > 0)
+        return MA_OK;
+    if (ma__spf_macro_uses_p(s->default_exp, strlen(s->default_exp))) {
+        rc = ptr_progress(s);
+        if (rc != MA_OK)
+            return rc;
+    }
+    spf_env(s, s->domain.data ? s->domain.data : "", &env);
+    rc = ma__spf_macro_expand(&s->explanation, s->job.ctx, s->default_exp, strlen(s->default_exp),
+                              &env, MA_SPF_MACRO_EXP, &err);
+    if (rc == MA_ENOMEM)
+        return rc;
+    if (rc != MA_OK)
+        ma__buf_reset(&s->explanation);
+    return MA_OK;
+}
+
+static int spf_step(ma_job *job)
+{
+    spf_job *s = (spf_job *)job;
+    int rc;
+
+    if (s->result >= 0)
+        goto explain;
+    /* 4.6.4: an overall time budget on the context clock, checked each time
+       the job resumes (that is, after every round of DNS answers). */
+    if (ma_ctx_now_ms(job->ctx) - s->start_ms > (int64_t)ma__limit(job->ctx, MA_LIMIT_SPF_TIME_MS)) {
+        ma__buf_reset(&s->problem);
+        if (ma__buf_printf(&s->problem, "time budget of %lu ms exhausted",
+                           (unsigned long)ma__limit(job->ctx, MA_LIMIT_SPF_TIME_MS)) != MA_OK)
+            return MA_ENOMEM;
+        s->result = MA_SPF_TEMPERROR;
+        goto explain;
+    }
+    for (;;) {
+        spf_frame *f;
+        f = top(s);
+        if (f->state == FS_FETCH) {
+            rc = frame_fetch(s, f);
+        } else if (f->state == FS_TERMS) {
+            rc = frame_terms(s);
+        } else {
+            rc = frame_pop(s);
+            if (rc == MA_OK && s->result < 0 && s->nframes == 1 && top(s)->state == FS_DONE &&
+                top(s)->result == MA_SPF_FAIL && top(s)->matched && top(s)->rec.exp >= 0) {
+                s->result = MA_SPF_FAIL;
+                break;
+            }
+        }
+        if (rc == MA_JOB_NEED_DNS || rc < 0)
+            return rc;
+        if (s->result >= 0)
+            break;
+    }
+explain:
+    if (s->result == MA_SPF_FAIL) {
+        spf_frame *f = top(s);
+        if (s->exp_state < 2 && f->have_rec && f->rec.exp >= 0 && f->matched && f->kind == FRAME_TOP) {
+            rc = spf_explain(s);
+            if (rc != MA_OK)
+                return rc;
+        }
+        rc = spf_default_explanation(s);
+        if (rc != MA_OK)
+            return rc;
+    }
+    return MA_JOB_DONE;
+}
+
+static void spf_destroy(ma_job *job)
+{
+    spf_job *s = (spf_job *)job;
+    const ma_ctx *ctx = job->ctx;
+    size_t i;
+    for (i = 0; i < s->nframes; i++) {
+        if (s->frames[i].kind == FRAME_POLICY)
+            s->frames[i].have_rec = 0;
+        frame_clear(s, &s->frames[i]);
+    }
+    if (s->have_policy)
+        ma__spf_record_free(&s->policy, ctx);
+    ma__buf_free(&s->mechanism);
+    ma__buf_free(&s->domain);
+    ma__buf_free(&s->problem);
+    ma__buf_free(&s->explanation);
+    ma__buf_free(&s->scratch);
+}
+
+static const ma_job_vtable spf_vt = { "spf", spf_step, spf_destroy };
+
+/* ---------------------------------------------------------------- public API */
+
+const char *ma_spf_result_name(int result)
+{
+    static const char *const names[] = { "none", "neutral", "pass", "fail",
+                                         "softfail", "temperror", "permerror" };
+    if (result < 0 || result > MA_SPF_PERMERROR)
+        return NULL;
+    return names[result];
+}
+
+int ma_spf_result_is_temp(int result)
+{
+    return result == MA_SPF_TEMPERROR;
+}
+
+int ma_spf_params_init(ma_spf_params *params, unsigned int version)
+{
+    static const ma_spf_params init = MA_SPF_PARAMS_INIT;
+    if (params == NULL)
+        return MA_EINVAL;
+    if (version != MA_SPF_PARAMS_VERSION)
+        return MA_EVERSION;
+    *params = init;
+    return MA_OK;
+}
+
+static char *opt_dup(spf_job *job, const char *s, int *failed)
+{
+    char *p;
+    if (s == NULL)
+        return NULL;
+    p = spf_dup(job, s, strlen(s));
+    if (p == NULL)
+        *failed = 1;
+    return p;
+}
+
+int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
+{
+    spf_job *s;
+    const char *identity, *at;
+    int failed = 0, rc;
+    size_t maxframes;
+    ma_buf norm;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (ctx == NULL || params == NULL)
+        return MA_EINVAL;
+    if (params->version != MA_SPF_PARAMS_VERSION)
+        return MA_EVERSION;
+    if (params->ip.family != MA_IP_V4 && params->ip.family != MA_IP_V6)
+        return MA_EINVAL;
+    if ((params->sender == NULL || params->sender[0] == '\0' ||
+         (params->flags & MA_SPF_CHECK_HELO)) &&
+        (params->helo == NULL || params->helo[0] == '\0'))
+        return MA_EINVAL;
+
+    s = ma__calloc(ctx, 1, sizeof *s);
+    if (s == NULL)
+        return MA_ENOMEM;
+    ma__job_init(&s->job, ctx, &spf_vt);
+    s->result = -1;
+    ma__buf_init(&s->mechanism, ctx);
+    ma__buf_init(&s->domain, ctx);
+    ma__buf_init(&s->problem, ctx);
+    ma__buf_init(&s->explanation, ctx);
+    ma__buf_init(&s->scratch, ctx);
+    s->start_ms = ma_ctx_now_ms(ctx);
+    /* 5: an IPv4-mapped IPv6 client is treated as the IPv4 client it is. */
+    if (!ma_ip_unmap_v4(&params->ip, &s->ip))
+        s->ip = params->ip;
+
+    s->is_helo = params->sender == NULL || params->sender[0] == '\0' ||
+                 (params->flags & MA_SPF_CHECK_HELO) != 0;
+    s->helo = opt_dup(s, params->helo, &failed);
+    s->mailfrom = opt_dup(s, params->sender ? params->sender : "", &failed);
+    s->receiver = opt_dup(s, params->receiver ? params->receiver : "unknown", &failed);
+    s->default_exp = opt_dup(s, params->default_explanation, &failed);
+    s->best_guess = opt_dup(s, params->best_guess, &failed);
+    /* 4.3: <sender> with an empty local-part gets "postmaster". */
+    identity = s->is_helo ? params->helo : params->sender;
+    at = s->is_helo ? NULL : strrchr(identity, '@');
+    {
+        ma_buf b;
+        ma__buf_init(&b, ctx);
+        if (at == NULL || at == identity) {
+            rc = ma__buf_append(&b, "postmaster@", 11);
+            s->local_len = 10;
+            if (rc == MA_OK)
+                rc = ma__buf_append(&b, at ? at + 1 : identity, strlen(at ? at + 1 : identity));
+        } else {
+            rc = ma__buf_append(&b, identity, strlen(identity));
+            s->local_len = (size_t)(at - identity);
+        }
+        s->sender = rc == MA_OK ? spf_dup(s, b.data, b.len) : NULL;
+        ma__buf_free(&b);
+        if (s->sender == NULL)
+            failed = 1;
+    }
+    if (!failed && params->local_policy != NULL) {
+        ma_errbuf err;
+        ma_buf b;
+        ma__buf_init(&b, ctx);
+        rc = ma__buf_append(&b, "v=spf1 ", 7);
+        if (rc == MA_OK)
+            rc = ma__buf_append(&b, params->local_policy, strlen(params->local_policy));
+        if (rc == MA_OK)
+            rc = ma__spf_record_parse(&s->policy, ctx, b.data, b.len, &err);
+        ma__buf_free(&b);
+        if (rc != MA_OK) {
+            ma_job_free(&s->job);
+            return rc == MA_ENOMEM ? MA_ENOMEM : MA_EINVAL;
+        }
+        s->have_policy = 1;
+    }
+    maxframes = (size_t)ma__limit(ctx, MA_LIMIT_SPF_DNS_TERMS) + 2;
+    if (maxframes > 64)
+        maxframes = 64;
+    /* push_frame() initialises each frame as it is used. */
+    s->frames = ma__job_alloc(&s->job, maxframes * sizeof *s->frames);
+    s->maxframes = maxframes;
+    if (failed || s->frames == NULL) {
+        ma_job_free(&s->job);
+        return MA_ENOMEM;
+    }
+
+    /* 4.3: a malformed or single-label domain gives "none" at once. */
+    ma__buf_init(&norm, ctx);
+    rc = ma__domain_normalize_buf(&norm, ctx, s->sender + s->local_len + 1,
+                                  strlen(s->sender + s->local_len + 1), MA_DOMAIN_ALLOW_UNDERSCORE);
+    if (rc == MA_ENOMEM) {
+        ma__buf_free(&norm);
+        ma_job_free(&s->job);
+        return rc;
+    }
+    if (rc != MA_OK) {
+        s->result = MA_SPF_NONE;
+        rc = spf_set(&s->problem, "the domain is not a valid multi-label name", 42);
+        if (rc == MA_OK)
+            rc = spf_set(&s->domain, s->sender + s->local_len + 1,
+                         strlen(s->sender + s->local_len + 1));
+        ma__buf_free(&norm);
+        if (rc != MA_OK) {
+            ma_job_free(&s->job);
+            return rc;
+        }
+        *out = &s->job;
+        return MA_OK;
+    }
+    rc = push_frame(s, FRAME_TOP, norm.data);
+    ma__buf_free(&norm);
+    if (rc != MA_OK) {
+        ma_job_free(&s->job);
+        return rc;
+    }
+    *out = &s->job;
+    return MA_OK;
+}
+
+static const spf_job *as_spf(const ma_job *job)
+{
+    if (job == NULL || job->vt != &spf_vt)
+        return NULL;
+    return (const spf_job *)job;
+}
+
+static const char *buf_str(const ma_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+ma_spf_result ma_spf_job_result(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    if (s == NULL || job->status != MA_JOB_DONE || s->result < 0)
+        return MA_SPF_NONE;
+    return (ma_spf_result)s->result;
+}
+
+const char *ma_spf_job_explanation(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s ? buf_str(&s->explanation) : "";
+}
+
+const char *ma_spf_job_mechanism(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s ? buf_str(&s->mechanism) : "";
+}
+
+const char *ma_spf_job_domain(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s ? buf_str(&s->domain) : "";
+}
+
+const char *ma_spf_job_identity(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s == NULL ? "" : s->is_helo ? "helo" : "mailfrom";
+}
+
+const char *ma_spf_job_problem(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s ? buf_str(&s->problem) : "";
+}
+
+unsigned int ma_spf_job_lookups(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s ? s->lookups : 0;
+}
+
+unsigned int ma_spf_job_void_lookups(const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    return s ? s->voids : 0;
+}
+
+/* ------------------------------------------------------------- header text */
+
+/* RFC 5322 dot-atom-text: can the value stand unquoted? */
+static int is_dot_atom(const char *v)
+{
+    const char *p;
+    int prev_dot = 1;
+    if (*v == '\0')
+        return 0;
+    for (p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '.') {
+            if (prev_dot)
+                return 0;
+            prev_dot = 1;
+            continue;
+        }
+        prev_dot = 0;
+        if (!(ma__is_alpha(c) || ma__is_digit(c) || strchr("!#$%&'*+-/=?^_`{|}~", c)))
+            return 0;
+    }
+    return !prev_dot;
+}
+
+/* Append value as a dot-atom or a quoted-string; non-printables dropped. */
+static int put_value(ma_buf *b, const char *v)
+{
+    const char *p;
+    int rc;
+    if (is_dot_atom(v))
+        return ma__buf_append(b, v, strlen(v));
+    rc = ma__buf_putc(b, '"');
+    for (p = v; rc == MA_OK && *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f)
+            continue;
+        if (c == '"' || c == '\\')
+            rc = ma__buf_putc(b, '\\');
+        if (rc == MA_OK)
+            rc = ma__buf_putc(b, (char)c);
+    }
+    return rc == MA_OK ? ma__buf_putc(b, '"') : rc;
+}
+
+/* Append text inside a comment: parentheses and backslashes escaped. */
+static int put_comment(ma_buf *b, const char *v)
+{
+    const char *p;
+    int rc = MA_OK;
+    for (p = v; rc == MA_OK && *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f)
+            continue;
+        if (c == '(' || c == ')' || c == '\\')
+            rc = ma__buf_putc(b, '\\');
+        if (rc == MA_OK)
+            rc = ma__buf_putc(b, (char)c);
+    }
+    return rc;
+}
+
+int ma_spf_received_spf(char **out, const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    char ip[MA_IP_TEXT_MAX];
+    char comment[512];
+    ma_buf b;
+    int rc;
+    const char *who;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (s == NULL)
+        return MA_EINVAL;
+    if (job->status != MA_JOB_DONE)
+        return MA_ESTATE;
+    ma_ip_format(&s->ip, ip, sizeof ip);
+    who = s->sender;
+    switch (s->result) {
+    case MA_SPF_PASS:
+        snprintf(comment, sizeof comment, "%s: domain of %s designates %s as permitted sender",
+                 s->receiver, who, ip);
+        break;
+    case MA_SPF_FAIL:
+        snprintf(comment, sizeof comment,
+                 "%s: domain of %s does not designate %s as permitted sender", s->receiver, who, ip);
+        break;
+    case MA_SPF_SOFTFAIL:
+        snprintf(comment, sizeof comment,
+                 "%s: domain of transitioning %s does not designate %s as permitted sender",
+                 s->receiver, who, ip);
+        break;
+    case MA_SPF_NEUTRAL:
+        snprintf(comment, sizeof comment, "%s: %s is neither permitted nor denied by domain of %s",
+                 s->receiver, ip, who);
+        break;
+    case MA_SPF_NONE:
+        snprintf(comment, sizeof comment, "%s: domain of %s does not publish an SPF record",
+                 s->receiver, who);
+        break;
+    case MA_SPF_TEMPERROR:
+        snprintf(comment, sizeof comment, "%s: temporary error checking %s: %s", s->receiver, who,
+                 buf_str(&s->problem));
+        break;
+    default:
+        snprintf(comment, sizeof comment, "%s: permanent error in the SPF policy of %s: %s",
+                 s->receiver, who, buf_str(&s->problem));
+        break;
+    }
+    ma__buf_init(&b, job->ctx);
+    rc = ma__buf_printf(&b, "Received-SPF: %s (", ma_spf_result_name(s->result));
+    if (rc == MA_OK)
+        rc = put_comment(&b, comment);
+    if (rc == MA_OK)
+        rc = ma__buf_printf(&b, ") client-ip=%s; envelope-from=", ip);
+    /* 9.1: envelope-from is the envelope sender, whichever identity was checked. */
+    if (rc == MA_OK)
+        rc = put_value(&b, s->mailfrom);
+    if (rc == MA_OK && s->helo != NULL && s->helo[0] != '\0') {
+        rc = ma__buf_append(&b, "; helo=", 7);
+        if (rc == MA_OK)
+            rc = put_value(&b, s->helo);
+    }
+    if (rc == MA_OK) {
+        rc = ma__buf_append(&b, "; receiver=", 11);
+        if (rc == MA_OK)
+            rc = put_value(&b, s->receiver);
+    }
+    if (rc == MA_OK && s->mechanism.len > 0) {
+        rc = ma__buf_append(&b, "; mechanism=", 12);
+        if (rc == MA_OK)
+            rc = put_value(&b, s->mechanism.data);
+    }
+    if (rc == MA_OK && s->problem.len > 0 &&
+        (s->result == MA_SPF_PERMERROR || s->result == MA_SPF_TEMPERROR)) {
+        rc = ma__buf_append(&b, "; problem=", 10);
+        if (rc == MA_OK)
+            rc = put_value(&b, s->problem.data);
+    }
+    if (rc == MA_OK)
+        rc = ma__buf_printf(&b, "; identity=%s;", s->is_helo ? "helo" : "mailfrom");
+    if (rc != MA_OK) {
+        ma__buf_free(&b);
+        return rc;
+    }
+    *out = ma__buf_steal(&b, NULL);
+    return *out ? MA_OK : MA_ENOMEM;
+}
+
+int ma_spf_authres(char **out, const ma_job *job)
+{
+    const spf_job *s = as_spf(job);
+    ma_buf b;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (s == NULL)
+        return MA_EINVAL;
+    if (job->status != MA_JOB_DONE)
+        return MA_ESTATE;
+    ma__buf_init(&b, job->ctx);
+    rc = ma__buf_printf(&b, "spf=%s ", ma_spf_result_name(s->result));
+    if (rc == MA_OK)
+        rc = ma__buf_append(&b, s->is_helo ? "smtp.helo=" : "smtp.mailfrom=",
+                            s->is_helo ? 10 : 14);
+    if (rc == MA_OK) {
+        /* RFC 8601 pvalue: an address or domain stands bare; else quote it. */
+        const char *v = s->is_helo ? (s->helo ? s->helo : "") : s->sender;
+        const char *at = strrchr(v, '@');
+        if (at != NULL && at > v && is_dot_atom(at + 1)) {
+            char local[256];
+            snprintf(local, sizeof local, "%.*s", (int)(at - v), v);
+            if (is_dot_atom(local))
+                rc = ma__buf_append(&b, v, strlen(v));
+            else
+                rc = put_value(&b, v);
+        } else {
+            rc = put_value(&b, v);
+        }
+    }
+    if (rc != MA_OK) {
+        ma__buf_free(&b);
+        return rc;
+    }
+    *out = ma__buf_steal(&b, NULL);
+    return *out ? MA_OK : MA_ENOMEM;
+}
