@@ -1,0 +1,633 @@
+/*
+ * SPF macros (RFC 7208 section 7): syntax checking, expansion, and the
+ * expansion of a domain-spec into a name to query.
+ *
+ *   macro-string   = *( macro-expand / macro-literal )
+ *   explain-string = *( macro-string / SP )
+ *   macro-expand   = ( "%{" macro-letter transformers *delimiter "}" )
+ *                    / "%%" / "%_" / "%-"
+ *   macro-literal  = %x21-24 / %x26-7E
+ *   macro-letter   = "s" / "l" / "o" / "d" / "i" / "p" / "h" / "c" / "r" / "t" / "v"
+ *   transformers   = *DIGIT [ "r" ]
+ *   delimiter      = "." / "-" / "+" / "," / "/" / "_" / "="
+ *
+ * Choices where the text leaves room:
+ * - ABNF literals are case-insensitive (RFC 5234 2.3), so "R" is the
+ *   reverse transformer as well as "r".  An upper-case macro letter
+ *   URL-escapes its value (7.3); the escape uses upper-case hex digits
+ *   (RFC 3986 2.1) and keeps only the unreserved set (ALPHA DIGIT - . _ ~).
+ * - A digit transformer whose value is zero is a syntax error (7.3: the
+ *   value "MUST be nonzero").  Large values are saturated: any value above
+ *   the number of parts means all parts (7.3), however many digits it has.
+ * - c, r and t are syntax errors outside explanation text (7.2); with
+ *   MA_SPF_MACRO_EXP a space is literal text too (explain-string).
+ * - %{i} of an IPv6 client is its 32 nibbles, lower case, dot-separated, in
+ *   address order (7.3 and the 7.4 example); %{c} is the RFC 5952 text.
+ *   An IPv4-mapped client is expanded as its IPv4 address.
+ *
+ * Work is linear in the input plus the output, and the output of one
+ * expansion is bounded by MA_LIMIT_SPF_MACRO_BYTES.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "spf/spf_int.h"
+
+/* Delimiter bits (delimiter = "." / "-" / "+" / "," / "/" / "_" / "="). */
+#define MA_SPF_DELIM_DOT 1u
+
+/* Saturation point of a digit transformer: more parts than any value has. */
+#define MA_SPF_DIGITS_MAX 100000000u
+
+typedef enum ma_spf_tok_type {
+    MA_SPF_TOK_LITERAL = 1,  /* a run of literal characters */
+    MA_SPF_TOK_MACRO,        /* %{...} */
+    MA_SPF_TOK_PERCENT,      /* %% */
+    MA_SPF_TOK_SPACE,        /* %_ */
+    MA_SPF_TOK_URLSPACE      /* %- */
+} ma_spf_tok_type;
+
+typedef struct ma_spf_tok {
+    ma_spf_tok_type type;
+    size_t start, end;       /* span in the input */
+    char letter;             /* macro letter, lower case */
+    bool upper;              /* upper-case letter: URL-escape */
+    bool reverse;            /* "r" transformer */
+    size_t digits;           /* digit transformer; 0 when absent */
+    unsigned int delims;     /* delimiter bits; 0 when none given */
+} ma_spf_tok;
+
+static unsigned int ma_spf_m_delim_bit(int c)
+{
+    switch (c) {
+    case '.': return MA_SPF_DELIM_DOT;
+    case '-': return 1u << 1;
+    case '+': return 1u << 2;
+    case ',': return 1u << 3;
+    case '/': return 1u << 4;
+    case '_': return 1u << 5;
+    case '=': return 1u << 6;
+    default: return 0;
+    }
+}
+
+static bool ma_spf_m_is_literal(int c, unsigned int flags)
+{
+    if (c == ' ')
+        return (flags & MA_SPF_MACRO_EXP) != 0;
+    return c >= 0x21 && c <= 0x7e && c != '%';
+}
+
+/*
+ * Read the token at *pos (which is < len).  On a syntax error returns
+ * MA_ESYNTAX with *bad at the offending offset and *why set.
+ */
+static int ma_spf_m_next(const char *spec, size_t len, size_t *pos, unsigned int flags,
+                         ma_spf_tok *t, size_t *bad, const char **why)
+{
+    const unsigned char *s = (const unsigned char *)spec;
+    size_t i = *pos;
+    int c;
+
+    memset(t, 0, sizeof *t);
+    t->start = i;
+    if (s[i] != '%') {
+        if (!ma_spf_m_is_literal(s[i], flags)) {
+            *bad = i;
+            *why = s[i] == ' ' ? "space in macro-string" : "bad character";
+            return MA_ESYNTAX;
+        }
+        if (flags & MA_SPF_MACRO_EXP) {
+            while (i < len && (unsigned char)(s[i] - 0x20) <= 0x7e - 0x20 && s[i] != '%')
+                i++;
+        } else {
+            while (i < len && (unsigned char)(s[i] - 0x21) <= 0x7e - 0x21 && s[i] != '%')
+                i++;
+        }
+        t->type = MA_SPF_TOK_LITERAL;
+        t->end = *pos = i;
+        return MA_OK;
+    }
+    if (i + 1 >= len) {
+        *bad = i;
+        *why = "'%' at the end";
+        return MA_ESYNTAX;
+    }
+    switch (s[i + 1]) {
+    case '%':
+        t->type = MA_SPF_TOK_PERCENT;
+        t->end = *pos = i + 2;
+        return MA_OK;
+    case '_':
+        t->type = MA_SPF_TOK_SPACE;
+        t->end = *pos = i + 2;
+        return MA_OK;
+    case '-':
+        t->type = MA_SPF_TOK_URLSPACE;
+        t->end = *pos = i + 2;
+        return MA_OK;
+    case '{':
+        break;
+    default:
+        /* 7.3: "A '%' character not followed by a '{', '%', '-', or '_'
+           character is a syntax error." */
+        *bad = i;
+        *why = "'%' not followed by '{', '%', '_' or '-'";
+        return MA_ESYNTAX;
+    }
+    i += 2;
+    if (i >= len) {
+        *bad = t->start;
+        *why = "unterminated macro";
+        return MA_ESYNTAX;
+    }
+    c = s[i];
+    t->letter = (char)ma__lower(c);
+    t->upper = c >= 'A' && c <= 'Z';
+    switch (t->letter) {
+    case 's': case 'l': case 'o': case 'd': case 'i': case 'p': case 'h': case 'v':
+        break;
+    case 'c': case 'r': case 't':
+        if (!(flags & MA_SPF_MACRO_EXP)) {
+            *bad = t->start;
+            *why = "macro letter allowed only in explanations";
+            return MA_ESYNTAX;
+        }
+        break;
+    default:
+        *bad = t->start;
+        *why = "unknown macro letter";
+        return MA_ESYNTAX;
+    }
+    i++;
+    if (i < len && ma__is_digit(s[i])) {
+        size_t d = 0;
+        while (i < len && ma__is_digit(s[i])) {
+            if (d < MA_SPF_DIGITS_MAX)
+                d = d * 10 + (size_t)(s[i] - '0');
+            i++;
+        }
+        if (d == 0) {
+            *bad = t->start;
+            *why = "zero digit transformer";
+            return MA_ESYNTAX;
+        }
+        t->digits = d;
+    }
+    if (i < len && (s[i] == 'r' || s[i] == 'R')) {
+        t->reverse = true;
+        i++;
+    }
+    while (i < len && ma_spf_m_delim_bit(s[i]) != 0) {
+        t->delims |= ma_spf_m_delim_bit(s[i]);
+        i++;
+    }
+    if (i >= len || s[i] != '}') {
+        *bad = t->start;
+        *why = i >= len ? "unterminated macro" : "bad character in macro";
+        return MA_ESYNTAX;
+    }
+    t->type = MA_SPF_TOK_MACRO;
+    t->end = *pos = i + 1;
+    return MA_OK;
+}
+
+int ma__spf_macro_check(const char *spec, size_t len, unsigned int flags, size_t *bad_off,
+                        const char **why, size_t *macro_end)
+{
+    size_t pos = 0, bad = 0, last_end = 0;
+    const char *w = NULL;
+    ma_spf_tok t;
+
+    if (spec == NULL && len > 0)
+        return MA_EINVAL;
+    while (pos < len) {
+        if (ma_spf_m_next(spec, len, &pos, flags, &t, &bad, &w) != MA_OK) {
+            if (bad_off != NULL)
+                *bad_off = bad;
+            if (why != NULL)
+                *why = w;
+            return MA_ESYNTAX;
+        }
+        if (t.type != MA_SPF_TOK_LITERAL)
+            last_end = t.end;
+    }
+    if (macro_end != NULL)
+        *macro_end = last_end;
+    return MA_OK;
+}
+
+int ma__spf_macro_uses_p(const char *spec, size_t len)
+{
+    size_t i = 0;
+    if (spec == NULL)
+        return 0;
+    while (i + 2 < len) {
+        if (spec[i] != '%') {
+            i++;
+        } else if (spec[i + 1] == '{') {
+            if (spec[i + 2] == 'p' || spec[i + 2] == 'P')
+                return 1;
+            i += 3;
+        } else {
+            i += 2;   /* "%%", "%_", "%-" (or an error the parser reports) */
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- expansion */
+
+/* Append, failing with MA_ELIMIT when the expansion would pass the limit. */
+static int ma_spf_m_put(ma_buf *out, size_t start, uint64_t limit, const char *p, size_t n)
+{
+    if ((uint64_t)(out->len - start) + n > limit)
+        return MA_ELIMIT;
+    return ma__buf_append(out, p, n);
+}
+
+static bool ma_spf_m_unreserved(int c)
+{
+    /* RFC 3986 2.3 */
+    return ma__is_alpha(c) || ma__is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* URL-escape out->data[from..len) in place (7.3: upper-case macro letters). */
+static int ma_spf_m_escape(ma_buf *out, size_t start, uint64_t limit, size_t from)
+{
+    static const char hex[16] = "0123456789ABCDEF";
+    size_t i, extra = 0, r, w;
+    int rc;
+
+    for (i = from; i < out->len; i++)
+        if (!ma_spf_m_unreserved((unsigned char)out->data[i]))
+            extra += 2;
+    if (extra == 0)
+        return MA_OK;
+    if ((uint64_t)(out->len - start) + extra > limit)
+        return MA_ELIMIT;
+    rc = ma__buf_reserve(out, extra);
+    if (rc != MA_OK)
+        return rc;
+    r = out->len;
+    w = out->len + extra;
+    out->data[w] = '\0';
+    while (r > from) {
+        unsigned char c = (unsigned char)out->data[--r];
+        if (ma_spf_m_unreserved(c)) {
+            out->data[--w] = (char)c;
+        } else {
+            out->data[--w] = hex[c & 0xf];
+            out->data[--w] = hex[c >> 4];
+            out->data[--w] = '%';
+        }
+    }
+    out->len += extra;
+    return MA_OK;
+}
+
+/*
+ * Append the value v of a macro after its transformers (7.3): split on the
+ * delimiters (default "."), reverse when asked, keep the rightmost parts,
+ * join with ".".
+ */
+static int ma_spf_m_transform(ma_buf *out, size_t start, uint64_t limit, const char *v,
+                              size_t vlen, const ma_spf_tok *t)
+{
+    unsigned int dm = t->delims ? t->delims : MA_SPF_DELIM_DOT;
+    size_t nparts = 1, keep, i, from = out->len;
+    int rc;
+
+    if (t->digits == 0 && !t->reverse && t->delims == 0) {
+        rc = ma_spf_m_put(out, start, limit, v, vlen);
+    } else {
+        for (i = 0; i < vlen; i++)
+            if (ma_spf_m_delim_bit((unsigned char)v[i]) & dm)
+                nparts++;
+        keep = (t->digits != 0 && t->digits < nparts) ? t->digits : nparts;
+        rc = MA_OK;
+        if (!t->reverse) {
+            /* The rightmost keep parts: skip nparts - keep from the left. */
+            size_t skip = nparts - keep;
+            i = 0;
+            while (skip > 0) {
+                if (ma_spf_m_delim_bit((unsigned char)v[i]) & dm)
+                    skip--;
+                i++;
+            }
+            if ((uint64_t)(out->len - start) + (vlen - i) > limit)
+                return MA_ELIMIT;
+            rc = ma__buf_reserve(out, vlen - i);
+            if (rc != MA_OK)
+                return rc;
+            for (; i < vlen; i++) {
+                char c = v[i];
+                out->data[out->len++] = (ma_spf_m_delim_bit((unsigned char)c) & dm) ? '.' : c;
+            }
+            out->data[out->len] = '\0';
+        } else {
+            /* Reversed, the rightmost keep parts are the first keep parts
+               of the value, last one first. */
+            size_t e = 0, seen = 0, pos, s;
+            while (e < vlen) {
+                if ((ma_spf_m_delim_bit((unsigned char)v[e]) & dm) && ++seen == keep)
+                    break;
+                e++;
+            }
+            pos = e;
+            for (;;) {
+                s = pos;
+                while (s > 0 && !(ma_spf_m_delim_bit((unsigned char)v[s - 1]) & dm))
+                    s--;
+                rc = ma_spf_m_put(out, start, limit, v + s, pos - s);
+                if (rc != MA_OK || s == 0)
+                    break;
+                rc = ma_spf_m_put(out, start, limit, ".", 1);
+                if (rc != MA_OK)
+                    break;
+                pos = s - 1;
+            }
+        }
+    }
+    if (rc == MA_OK && t->upper)
+        rc = ma_spf_m_escape(out, start, limit, from);
+    return rc;
+}
+
+/* 32 dot-separated nibbles of an IPv6 address (7.3, 7.4). */
+static size_t ma_spf_m_nibbles(const ma_ip *ip, char *buf)
+{
+    static const char hex[16] = "0123456789abcdef";
+    size_t n = 0;
+    int k;
+    for (k = 0; k < 16; k++) {
+        if (k)
+            buf[n++] = '.';
+        buf[n++] = hex[ip->addr[k] >> 4];
+        buf[n++] = '.';
+        buf[n++] = hex[ip->addr[k] & 0xf];
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* A span, or "" when the pointer is NULL. */
+static const char *ma_spf_m_span(const char *p, size_t len, size_t *n)
+{
+    if (p == NULL) {
+        *n = 0;
+        return "";
+    }
+    *n = len;
+    return p;
+}
+
+static int ma_spf_m_letter(ma_buf *out, size_t start, uint64_t limit, const ma_spf_tok *t,
+                           const ma_spf_macro_env *env, ma_errbuf *err)
+{
+    char tmp[80];
+    const char *v = "";
+    size_t n = 0;
+    ma_ip ip;
+
+    memset(&ip, 0, sizeof ip);
+    if (t->letter == 'i' || t->letter == 'c' || t->letter == 'v') {
+        if (env->ip == NULL || (env->ip->family != MA_IP_V4 && env->ip->family != MA_IP_V6)) {
+            ma__err_set(err, (int64_t)t->start, "no client address for macro at offset %zu",
+                        t->start);
+            return MA_EINVAL;
+        }
+        ip = *env->ip;
+        (void)ma_ip_unmap_v4(env->ip, &ip);
+    }
+    switch (t->letter) {
+    case 's':
+        v = ma_spf_m_span(env->sender, env->sender_len, &n);
+        break;
+    case 'l':
+        v = ma_spf_m_span(env->local, env->local_len, &n);
+        break;
+    case 'o':
+        v = ma_spf_m_span(env->sender_domain, env->sender_domain_len, &n);
+        break;
+    case 'd':
+        v = ma_spf_m_span(env->domain, env->domain_len, &n);
+        break;
+    case 'h':
+        v = ma_spf_m_span(env->helo, env->helo_len, &n);
+        break;
+    case 'p':
+        if (env->validated != NULL) {
+            v = env->validated;
+            n = env->validated_len;
+        } else {
+            v = "unknown";
+            n = 7;
+        }
+        break;
+    case 'r':
+        if (env->receiver != NULL) {
+            v = env->receiver;
+            n = env->receiver_len;
+        } else {
+            v = "unknown";
+            n = 7;
+        }
+        break;
+    case 'i':
+    case 'c':
+        /* 7.3: for IPv4 both are the dotted quad. */
+        if (t->letter == 'i' && ip.family == MA_IP_V6) {
+            n = ma_spf_m_nibbles(&ip, tmp);
+            v = tmp;
+            break;
+        }
+        if (ma_ip_format(&ip, tmp, sizeof tmp) != MA_OK) {
+            ma__err_set(err, (int64_t)t->start, "cannot format the client address");
+            return MA_EINVAL;
+        }
+        v = tmp;
+        n = strlen(tmp);
+        break;
+    case 'v':
+        v = ip.family == MA_IP_V4 ? "in-addr" : "ip6";
+        n = strlen(v);
+        break;
+    case 't':
+        n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)env->now);
+        v = tmp;
+        break;
+    default:
+        return MA_EINVAL;   /* not reached: the tokenizer checked the letter */
+    }
+    return ma_spf_m_transform(out, start, limit, v, n, t);
+}
+
+int ma__spf_macro_expand(ma_buf *out, const ma_ctx *ctx, const char *spec, size_t len,
+                         const ma_spf_macro_env *env, unsigned int flags, ma_errbuf *err)
+{
+    size_t start, pos = 0, bad = 0;
+    const char *why = NULL;
+    uint64_t limit;
+    ma_spf_tok t;
+    int rc = MA_OK;
+
+    ma__err_clear(err);
+    if (out == NULL || ctx == NULL || env == NULL || (spec == NULL && len > 0)
+        || (flags & ~MA_SPF_MACRO_EXP) != 0) {
+        ma__err_set(err, -1, "macro: invalid argument");
+        return MA_EINVAL;
+    }
+    start = out->len;
+    limit = ma__limit(ctx, MA_LIMIT_SPF_MACRO_BYTES);
+    while (pos < len) {
+        rc = ma_spf_m_next(spec, len, &pos, flags, &t, &bad, &why);
+        if (rc != MA_OK) {
+            ma__err_set(err, (int64_t)bad, "%s at offset %zu", why, bad);
+            break;
+        }
+        switch (t.type) {
+        case MA_SPF_TOK_LITERAL:
+            rc = ma_spf_m_put(out, start, limit, spec + t.start, t.end - t.start);
+            break;
+        case MA_SPF_TOK_PERCENT:
+            rc = ma_spf_m_put(out, start, limit, "%", 1);
+            break;
+        case MA_SPF_TOK_SPACE:
+            rc = ma_spf_m_put(out, start, limit, " ", 1);
+            break;
+        case MA_SPF_TOK_URLSPACE:
+            rc = ma_spf_m_put(out, start, limit, "%20", 3);
+            break;
+        case MA_SPF_TOK_MACRO:
+            rc = ma_spf_m_letter(out, start, limit, &t, env, err);
+            break;
+        }
+        if (rc == MA_ELIMIT) {
+            /* A syntax error further on wins: the status must not depend
+               on the limit. */
+            if (ma__spf_macro_check(spec + pos, len - pos, flags, &bad, &why, NULL) != MA_OK) {
+                rc = MA_ESYNTAX;
+                bad += pos;
+                ma__err_set(err, (int64_t)bad, "%s at offset %zu", why, bad);
+            } else {
+                ma__err_set(err, (int64_t)t.start,
+                            "macro expansion longer than %llu bytes at offset %zu",
+                            (unsigned long long)limit, t.start);
+            }
+        }
+        if (rc != MA_OK)
+            break;
+    }
+    if (rc != MA_OK) {
+        /* Leave out as it was. */
+        out->len = start;
+        if (out->data != NULL)
+            out->data[start] = '\0';
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ domain-spec */
+
+int ma__spf_is_toplabel(const char *s, size_t n)
+{
+    bool alpha = false, hyphen = false;
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (ma__is_alpha(c))
+            alpha = true;
+        else if (c == '-')
+            hyphen = true;
+        else if (!ma__is_digit(c))
+            return 0;
+    }
+    /* toplabel = ( *alphanum ALPHA *alphanum ) /
+                  ( 1*alphanum "-" *( alphanum / "-" ) alphanum ) */
+    if (!hyphen)
+        return alpha;
+    return s[0] != '-' && s[n - 1] != '-';
+}
+
+int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size_t len,
+                          const ma_spf_macro_env *env, ma_errbuf *err)
+{
+    size_t start, n, i, label;
+    char *s;
+    int rc;
+
+    if (out == NULL) {
+        ma__err_clear(err);
+        ma__err_set(err, -1, "macro: invalid argument");
+        return MA_EINVAL;
+    }
+    start = out->len;
+    rc = ma__spf_macro_expand(out, ctx, spec, len, env, 0, err);
+    if (rc == MA_OK)
+        rc = ma__buf_reserve(out, 0);   /* data is not NULL from here on */
+    if (rc != MA_OK)
+        return rc;
+    s = out->data + start;
+    n = out->len - start;
+    /* 7.3: trailing dots "MUST be accepted"; one is removed. */
+    if (n > 0 && s[n - 1] == '.')
+        n--;
+    /* 7.3: over 253 characters, drop labels (and their dots) from the left
+       until it fits. */
+    if (n > 253) {
+        size_t cut = 0;
+        while (n - cut > 253) {
+            const char *dot = memchr(s + cut, '.', n - cut);
+            if (dot == NULL)
+                break;
+            cut = (size_t)(dot - s) + 1;
+        }
+        if (n - cut > 253) {
+            ma__err_set(err, -1, "expanded domain longer than 253 characters");
+            goto bad;
+        }
+        memmove(s, s + cut, n - cut);
+        n -= cut;
+    }
+    out->len = start + n;
+    out->data[out->len] = '\0';
+    if (n == 0) {
+        ma__err_set(err, -1, "expanded domain is empty");
+        goto bad;
+    }
+    /* Labels of 1-63 printable characters (no control or non-ASCII bytes),
+       the last one a toplabel (section 12). */
+    label = 0;
+    for (i = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)s[i] : '.';
+        if (c == '.') {
+            if (i == label || i - label > 63) {
+                ma__err_set(err, -1, "expanded domain '%.*s' has a label %s", (int)(n > 80 ? 80 : n),
+                            s, i == label ? "that is empty" : "longer than 63 characters");
+                goto bad;
+            }
+            if (i < n)
+                label = i + 1;
+        } else if (c < 0x20 || c > 0x7e) {
+            ma__err_set(err, -1, "expanded domain has a bad byte 0x%02x", c);
+            goto bad;
+        }
+    }
+    if (!ma__spf_is_toplabel(s + label, n - label)) {
+        ma__err_set(err, -1, "expanded domain '%.*s' does not end in a valid top label",
+                    (int)(n > 80 ? 80 : n), s);
+        goto bad;
+    }
+    return MA_OK;
+
+bad:
+    out->len = start;
+    out->data[start] = '\0';
+    return MA_ESYNTAX;
+}
