@@ -50,9 +50,27 @@ static inline int tap_str_at(const char *got, const char *want, const char *file
     return tap_mem_at(got, got ? strlen(got) : 0, want, strlen(want), file, line, what);
 }
 
+/*
+ * A check whose expectation comes from a third-party suite that we believe
+ * contradicts an RFC: reported as "# TODO <reason>", which the automake
+ * driver counts as XFAIL when it fails and as XPASS (an error) when it
+ * passes, so a stale entry cannot linger.
+ */
+static inline int tap_todo_at(int cond, const char *file, int line, const char *what,
+                              const char *reason)
+{
+    tap_n++;
+    printf("%s %d - %s # TODO %s\n", cond ? "ok" : "not ok", tap_n, what, reason);
+    if (!cond)
+        printf("# at %s:%d\n", file, line);
+    fflush(stdout);
+    return cond;
+}
+
 /* ok(cond, "what"); is_int(got, want, "what"); is_str(got, want, "what");
    is_mem(got, glen, want, wlen, "what") */
 #define ok(cond, what) tap_ok_at(!!(cond), TAP_HERE, (what))
+#define ok_todo(cond, what, reason) tap_todo_at(!!(cond), TAP_HERE, (what), (reason))
 #define is_int(got, want, what) tap_int_at((long long)(got), (long long)(want), TAP_HERE, (what))
 #define is_str(got, want, what) tap_str_at((got), (want), TAP_HERE, (what))
 #define is_mem(got, glen, want, wlen, what) tap_mem_at((got), (glen), (want), (wlen), TAP_HERE, (what))
