@@ -56,9 +56,11 @@ typedef struct command {
 } command;
 
 static int cmd_dns(cli *c, int argc, char **argv);
+static int cmd_spf(cli *c, int argc, char **argv);
 
 static const command commands[] = {
     { "dns", "TYPE NAME", "look up NAME's records of TYPE (txt, a, aaaa, mx, ptr)", cmd_dns },
+    { "spf", "--ip IP [OPTIONS]", "SPF check of a client address (RFC 7208)", cmd_spf },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -440,6 +442,239 @@ static int cmd_dns(cli *c, int argc, char **argv)
         errmsg("dns: cannot read the answer's records");
 out:
     ma_free(c->ctx, shown);
+    ma_job_free(job);
+    return ret;
+}
+
+/* --------------------------------------------------------------- command: spf */
+
+static void spf_usage(FILE *out)
+{
+    fputs("Usage: mailauth [OPTIONS] spf --ip IP [--helo NAME] [--sender ADDRESS] [OPTIONS]\n"
+          "  SPF check (RFC 7208) of the SMTP client at IP: the MAIL FROM identity,\n"
+          "  or the HELO identity when the sender is empty or absent (null reverse-path).\n"
+          "\n"
+          "  --ip IP               the SMTP client's address, IPv4 or IPv6 (required)\n"
+          "  --helo NAME           the HELO/EHLO name\n"
+          "  --sender ADDRESS      the MAIL FROM address (\"\" or \"<>\": null reverse-path)\n"
+          "  --receiver HOST       the receiving host, for %{r} (default \"unknown\")\n"
+          "  --helo-check          check the HELO identity instead of MAIL FROM\n"
+          "                        (run once more without it for the MAIL FROM result)\n"
+          "  --default-exp TEXT    explanation (a macro-string) for a fail when the\n"
+          "                        domain gives none\n"
+          "  --local-policy TERMS  SPF terms tried when no mechanism before the final\n"
+          "                        \"all\" (or the end of the record) matched\n"
+          "  --best-guess RECORD   record assumed for a domain without SPF, e.g.\n"
+          "                        \"v=spf1 a/24 mx/24 ptr ?all\"\n"
+          "\n"
+          "  Prints the result word on the first line and the Received-SPF header field\n"
+          "  on the second; with --json, one object.  Exit status 0 whatever the result.\n",
+          out);
+}
+
+/* A header field as the library made it, byte for byte (UTF-8 included),
+ * but a folding CRLF is written as a newline and any other control byte as
+ * \DDD, so that nothing in it can move the terminal's cursor. */
+static void put_field(FILE *out, const char *s)
+{
+    size_t i, len = strlen(s);
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\r' && i + 1 < len && s[i + 1] == '\n') {
+            fputc('\n', out);
+            i++;
+        } else if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+            fprintf(out, "\\%03u", (unsigned)ch);
+        } else {
+            fputc(ch, out);
+        }
+    }
+}
+
+/* ,"key":"value" (no comma before the first key). */
+static void put_json_member(FILE *out, const char *key, const char *value, int first)
+{
+    if (!first)
+        fputc(',', out);
+    put_json_cstr(out, key);
+    fputc(':', out);
+    put_json_cstr(out, value != NULL ? value : "");
+}
+
+/* The options of `spf`, indexes into the table of values. */
+enum {
+    SPF_OPT_IP = 1,
+    SPF_OPT_HELO,
+    SPF_OPT_SENDER,
+    SPF_OPT_RECEIVER,
+    SPF_OPT_HELO_CHECK,
+    SPF_OPT_DEFAULT_EXP,
+    SPF_OPT_LOCAL_POLICY,
+    SPF_OPT_BEST_GUESS,
+    SPF_OPT_HELP,
+    SPF_OPT_COUNT
+};
+
+/*
+ * mailauth spf --ip IP [--helo NAME] [--sender ADDRESS] [--receiver HOST]
+ *              [--helo-check] [--default-exp TEXT] [--local-policy TERMS]
+ *              [--best-guess RECORD]
+ *
+ * One ma_spf_job, run through the resolver of the global options.  The API
+ * checks one identity per job: --helo-check (MA_SPF_CHECK_HELO) makes that
+ * the HELO identity even when a sender is given; an operator who wants both
+ * results runs the command twice.
+ */
+static int cmd_spf(cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "ip", required_argument, NULL, SPF_OPT_IP },
+        { "helo", required_argument, NULL, SPF_OPT_HELO },
+        { "sender", required_argument, NULL, SPF_OPT_SENDER },
+        { "receiver", required_argument, NULL, SPF_OPT_RECEIVER },
+        { "helo-check", no_argument, NULL, SPF_OPT_HELO_CHECK },
+        { "default-exp", required_argument, NULL, SPF_OPT_DEFAULT_EXP },
+        { "local-policy", required_argument, NULL, SPF_OPT_LOCAL_POLICY },
+        { "best-guess", required_argument, NULL, SPF_OPT_BEST_GUESS },
+        { "help", no_argument, NULL, SPF_OPT_HELP },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val[SPF_OPT_COUNT];
+    int seen[SPF_OPT_COUNT];
+    ma_spf_params p = MA_SPF_PARAMS_INIT;
+    ma_job *job = NULL;
+    ma_resolver *resolver;
+    char *received = NULL, *authres = NULL;
+    const char *sender, *helo, *word;
+    int opt, rc, ret;
+
+    memset(val, 0, sizeof val);
+    memset(seen, 0, sizeof seen);
+    /* main() parsed the global options with getopt_long(): start afresh
+     * (optind 0 makes glibc reinitialise; elsewhere 1 is the first index). */
+#ifdef __GLIBC__
+    optind = 0;
+#else
+    optind = 1;
+#endif
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h')
+            opt = SPF_OPT_HELP;
+        if (opt > 0 && opt < SPF_OPT_COUNT) {
+            if (seen[opt] && opt != SPF_OPT_HELP) {
+                errmsg("spf: option '%s' given twice", argv[optind - 1]);
+                return CLI_USAGE;
+            }
+            seen[opt] = 1;
+            val[opt] = optarg;
+            continue;
+        }
+        if (opt == ':')
+            errmsg("spf: option '%s' needs an argument (try --help)", argv[optind - 1]);
+        else if (optopt == 0)
+            errmsg("spf: unknown option '%s' (try --help)", argv[optind - 1]);
+        else if (strncmp(argv[optind - 1], "--", 2) == 0)
+            errmsg("spf: option '%s' takes no argument (try --help)", argv[optind - 1]);
+        else
+            errmsg("spf: unknown option '-%c' (try --help)", optopt);
+        return CLI_USAGE;
+    }
+    if (seen[SPF_OPT_HELP]) {
+        spf_usage(stdout);
+        return CLI_OK;
+    }
+    if (optind < argc) {
+        errmsg("spf: unexpected argument '%s' (try --help)", argv[optind]);
+        return CLI_USAGE;
+    }
+    if (val[SPF_OPT_IP] == NULL) {
+        errmsg("spf: --ip is required (try --help)");
+        return CLI_USAGE;
+    }
+    if (ma_ip_parse(&p.ip, val[SPF_OPT_IP], strlen(val[SPF_OPT_IP])) != MA_OK) {
+        errmsg("spf: --ip: '%s' is not an IPv4 or IPv6 address", val[SPF_OPT_IP]);
+        return CLI_USAGE;
+    }
+    /* "" and "<>" are the null reverse-path (RFC 5321 4.5.5): the check is
+     * then of the HELO identity (RFC 7208 2.4). */
+    sender = val[SPF_OPT_SENDER];
+    if (sender != NULL && (sender[0] == '\0' || strcmp(sender, "<>") == 0))
+        sender = NULL;
+    helo = val[SPF_OPT_HELO];
+    if (helo != NULL && helo[0] == '\0')
+        helo = NULL;
+    if (helo == NULL && (sender == NULL || seen[SPF_OPT_HELO_CHECK])) {
+        errmsg(sender == NULL ? "spf: --helo is required with a null or absent --sender"
+                              : "spf: --helo-check needs --helo");
+        return CLI_USAGE;
+    }
+    p.sender = sender;
+    p.helo = helo;
+    p.receiver = val[SPF_OPT_RECEIVER];
+    p.default_explanation = val[SPF_OPT_DEFAULT_EXP];
+    p.local_policy = val[SPF_OPT_LOCAL_POLICY];
+    p.best_guess = val[SPF_OPT_BEST_GUESS];
+    if (seen[SPF_OPT_HELO_CHECK])
+        p.flags |= MA_SPF_CHECK_HELO;
+
+    rc = ma_spf_job_new(&job, c->ctx, &p);
+    if (rc == MA_EINVAL || rc == MA_ESYNTAX) {
+        /* The other parameters were checked above: the library parses the
+         * local policy here (a bad --best-guess is a permerror later). */
+        if (p.local_policy != NULL)
+            errmsg("spf: --local-policy: '%s' is not a list of SPF terms", p.local_policy);
+        else
+            errmsg("spf: invalid check parameters: %s", ma_status_str(rc));
+        return CLI_USAGE;
+    }
+    if (rc != MA_OK) {
+        errmsg("spf: cannot create the check: %s", ma_status_str(rc));
+        return CLI_ERROR;
+    }
+    ret = cli_resolver(c, &resolver);
+    if (ret != CLI_OK)
+        goto out;
+    rc = ma_job_run(job, resolver);
+    if (rc != MA_JOB_DONE) {
+        const char *why = ma_job_error(job);
+        errmsg("spf: check failed: %s", why != NULL && why[0] != '\0' ? why : ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    rc = ma_spf_received_spf(&received, job);
+    if (rc == MA_OK)
+        rc = ma_spf_authres(&authres, job);
+    if (rc != MA_OK) {
+        errmsg("spf: cannot format the result: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    word = ma_spf_result_name(ma_spf_job_result(job));
+    if (word == NULL)
+        word = "unknown";
+    if (c->json) {
+        fputc('{', stdout);
+        put_json_member(stdout, "result", word, 1);
+        put_json_member(stdout, "explanation", ma_spf_job_explanation(job), 0);
+        put_json_member(stdout, "mechanism", ma_spf_job_mechanism(job), 0);
+        put_json_member(stdout, "domain", ma_spf_job_domain(job), 0);
+        put_json_member(stdout, "identity", ma_spf_job_identity(job), 0);
+        printf(",\"lookups\":%u,\"void_lookups\":%u", ma_spf_job_lookups(job),
+               ma_spf_job_void_lookups(job));
+        put_json_member(stdout, "problem", ma_spf_job_problem(job), 0);
+        put_json_member(stdout, "received_spf", received, 0);
+        put_json_member(stdout, "authres", authres, 0);
+        fputs("}\n", stdout);
+    } else {
+        printf("%s\n", word);
+        put_field(stdout, received);
+        fputc('\n', stdout);
+    }
+out:
+    ma_free(c->ctx, received);
+    ma_free(c->ctx, authres);
     ma_job_free(job);
     return ret;
 }

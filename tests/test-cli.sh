@@ -1,11 +1,15 @@
 #!/bin/sh
 # TAP tests of the mailauth command-line tool (examples/mailauth) answering
 # from examples/example.zone: every record type, the outcome words, CNAMEs,
-# PTR by address, --json, escapes, exit statuses and messages.
+# PTR by address, --json, escapes, exit statuses and messages; and the spf
+# command over tests/data/cli/spf.zone: every result, exp= explanations,
+# include, redirect, mx, void lookups, the HELO identity, the options, the
+# JSON object and the exit statuses.
 . "$srcdir/tap.sh"
 
 MAILAUTH="$abs_top_builddir/examples/mailauth"
 ZONE="$abs_top_srcdir/examples/example.zone"
+SPFZONE="$abs_top_srcdir/tests/data/cli/spf.zone"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ma-cli.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 nsd_pid=
@@ -256,6 +260,242 @@ is_result "192.0.2.10" "--now with a valid time"
 z --now 0 dns a example.com
 is_result "192.0.2.10" "--now 0 is the epoch, accepted"
 
+# ------------------------------------------------------------------ spf
+# s ARGS...: run mailauth over the SPF zone.
+s() {
+    run --zone "$SPFZONE" "$@"
+}
+
+have_python=no
+command -v python3 >/dev/null 2>&1 && have_python=yes
+
+# is_spf WORD DESCRIPTION: exit 0, nothing on stderr, two lines: the result
+# word, then a Received-SPF field for that result.
+is_spf() {
+    first=${out%%${nl_}*}
+    second=${out#*${nl_}}
+    case $second in
+        "Received-SPF: $1 ("*) field=ok ;;
+        *) field="$second" ;;
+    esac
+    tap_is "$rc|$nl|$first|$field|$err" "0|2|$1|ok|" "$2"
+}
+
+# is_json "KEY..." WANT DESCRIPTION: exit 0, nothing on stderr, and the
+# values of the KEYs of the JSON object on stdout, joined with "|".
+is_json() {
+    if [ $have_python = yes ]; then
+        got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print("|".join(str(o[k]) for k in sys.argv[2:]))' "$tmp/out" $1 2>&1)
+        tap_is "$rc|$got|$err" "0|$2|" "$3"
+    else
+        tap_skip "python3 not found"
+    fi
+}
+
+s spf --ip 192.0.2.1 --sender user@example.net
+is_result "pass
+Received-SPF: pass (unknown: domain of user@example.net designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=\"user@example.net\"; receiver=unknown; mechanism=\"ip4:192.0.2.0/24\"; identity=mailfrom;" \
+    "spf pass: the result word, then the Received-SPF field"
+tap_is "$nl" 2 "spf: two lines, newline-terminated"
+
+s --json spf --ip 2001:db8:1::5 --sender user@example.net
+is_json "result mechanism domain identity lookups" "pass|ip6:2001:db8:1::/48|example.net|mailfrom|0" \
+    "spf pass: IPv6 client, ip6 mechanism"
+
+s --json spf --ip 2001:db8:1:0::5 --sender user@Example.NET.
+is_json "result domain" "pass|example.net" "spf: IPv6 in other text and a domain in other case with a root dot"
+
+# fail with an exp= explanation: the macros see the client, the domain, the
+# local-part, the time (--now) and the receiver (--receiver).
+s --now 1700000000 --json spf --ip 198.51.100.7 --sender alice@fail.example.net --receiver mx.example.org
+is_json "result explanation mechanism domain problem" \
+    "fail|198.51.100.7 may not send for fail.example.net (user alice at 1700000000 by mx.example.org)|-all|fail.example.net|" \
+    "spf fail: exp= explanation expanded with --now and --receiver"
+s --now 1700000000 spf --ip 198.51.100.7 --sender alice@fail.example.net --receiver mx.example.org
+is_spf fail "spf fail: plain output"
+case $out in
+    *"Received-SPF: fail (mx.example.org: "*"receiver=mx.example.org;"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$f" yes "spf: --receiver names the receiver in Received-SPF"
+s --now 1600000000 --json spf --ip 198.51.100.7 --sender alice@fail.example.net
+is_json "explanation" "198.51.100.7 may not send for fail.example.net (user alice at 1600000000 by unknown)" \
+    "spf: %{t} is the --now time; %{r} defaults to unknown"
+
+s --json spf --ip 198.51.100.7 --sender user@example.net
+is_json "result explanation" "fail|" "spf fail: no exp=, no --default-exp: empty explanation"
+s --json spf --ip 198.51.100.7 --sender user@example.net --default-exp 'not from %{i}, see %{d}'
+is_json "result explanation" "fail|not from 198.51.100.7, see example.net" \
+    "spf: --default-exp explains a fail without exp="
+s --now 1700000000 --json spf --ip 198.51.100.7 --sender alice@fail.example.net --default-exp 'default text'
+is_json "explanation" "198.51.100.7 may not send for fail.example.net (user alice at 1700000000 by unknown)" \
+    "spf: the domain's exp= wins over --default-exp"
+
+s spf --ip 198.51.100.7 --sender user@softfail.example.net
+is_spf softfail "spf softfail"
+s --json spf --ip 198.51.100.7 --sender user@softfail.example.net
+is_json "result mechanism" "softfail|~all" "spf softfail: ~all decided"
+
+s spf --ip 198.51.100.7 --sender user@neutral.example.net
+is_spf neutral "spf neutral"
+s --json spf --ip 198.51.100.7 --sender user@neutral.example.net
+is_json "result mechanism" "neutral|?all" "spf neutral: ?all decided"
+
+s spf --ip 192.0.2.1 --sender user@nospf.example.net
+is_spf none "spf none: no SPF record among the TXT records"
+s --json spf --ip 192.0.2.1 --sender user@nosuch.example.net
+is_json "result mechanism domain lookups" "none||nosuch.example.net|0" "spf none: no such domain"
+s --json spf --ip 192.0.2.1 --sender 'user@bad..example.net'
+is_json "result identity" "none|mailfrom" "spf none: malformed sender domain, still exit 0"
+
+s spf --ip 192.0.2.1 --sender user@permerror.example.net
+is_spf permerror "spf permerror: unknown mechanism"
+s --json spf --ip 192.0.2.1 --sender user@permerror.example.net
+case $out in *'"problem":"'*frobnicate*) f=yes ;; *) f=no ;; esac
+tap_is "$rc|$f" "0|yes" "spf permerror: the problem names the term at fault"
+s --json spf --ip 192.0.2.1 --sender user@twice.example.net
+case $out in *'"result":"permerror"'*'"problem":"'*twice.example.net*) f=yes ;; *) f=no ;; esac
+tap_is "$rc|$f" "0|yes" "spf permerror: two SPF records"
+
+s spf --ip 192.0.2.1 --sender user@temperror.example.net
+is_spf temperror "spf temperror: the include target times out (\$TIMEOUT)"
+s --json spf --ip 192.0.2.1 --sender user@temperror.example.net
+case $out in *'"problem":"'*slow.example.net*) f=yes ;; *) f=no ;; esac
+tap_is "$rc|$f" "0|yes" "spf temperror: the problem names the name that failed"
+s spf --ip 192.0.2.1 --sender user@slow.example.net
+is_spf temperror "spf temperror: the sender's own record times out"
+
+s --json spf --ip 203.0.113.5 --sender user@include.example.net
+is_json "result mechanism domain lookups" "pass|include:inc.example.net|include.example.net|1" \
+    "spf include: a match in the included record passes"
+s --json spf --ip 198.51.100.5 --sender user@include.example.net
+is_json "result mechanism lookups" "fail|-all|1" "spf include: no match there, -all"
+
+s --json spf --ip 2001:db8:2::1 --sender user@redirect.example.net
+is_json "result mechanism domain lookups" "pass|ip6:2001:db8:2::/48|target.example.net|1" \
+    "spf redirect: the target's record decides"
+s --json spf --ip 192.0.2.5 --sender user@redirect.example.net
+is_json "result domain lookups" "pass|redirect.example.net|0" "spf redirect: not followed when a mechanism matched"
+s --json spf --ip 203.0.113.5 --sender user@redirect.example.net
+is_json "result mechanism domain" "fail|-all|target.example.net" "spf redirect: the target's -all"
+
+s --json spf --ip 198.51.100.25 --sender user@mx.example.net
+is_json "result mechanism lookups" "pass|mx|1" "spf mx: an MX host's IPv4 address"
+s --json spf --ip 2001:db8:25::2 --sender user@mx.example.net
+is_json "result mechanism" "pass|mx" "spf mx: an MX host's IPv6 address"
+s spf --ip 198.51.100.26 --sender user@mx.example.net
+is_spf fail "spf mx: not an MX host"
+
+s --json spf --ip 203.0.113.5 --sender user@void.example.net
+is_json "result lookups void_lookups" "fail|3|2" "spf: two void lookups are allowed"
+s --json spf --ip 203.0.113.5 --sender user@voids.example.net
+is_json "result void_lookups" "permerror|3" "spf: a third void lookup is a permerror"
+
+# The HELO identity: with a null or absent sender, or --helo-check.
+s spf --ip 192.0.2.25 --helo mail.example.net
+is_spf pass "spf helo: no --sender checks the HELO identity"
+s --json spf --ip 192.0.2.25 --helo mail.example.net
+is_json "result identity mechanism domain authres" "pass|helo|a|mail.example.net|spf=pass smtp.helo=mail.example.net" \
+    "spf helo: identity helo, a mechanism, smtp.helo in the resinfo"
+helo_out=$out
+s --json spf --ip 192.0.2.25 --helo mail.example.net --sender ''
+tap_is "$rc|$out" "0|$helo_out" "spf helo: --sender '' is the null reverse-path"
+s --json spf --ip 192.0.2.25 --helo mail.example.net --sender '<>'
+tap_is "$rc|$out" "0|$helo_out" "spf helo: --sender '<>' is the null reverse-path"
+s --json spf --ip 192.0.2.26 --helo mail.example.net --sender user@example.net
+is_json "result identity authres" "pass|mailfrom|spf=pass smtp.mailfrom=user@example.net" \
+    "spf: with a sender, MAIL FROM is checked"
+s --json spf --ip 192.0.2.26 --helo mail.example.net --sender user@example.net --helo-check
+is_json "result identity domain" "fail|helo|mail.example.net" \
+    "spf --helo-check: the HELO identity instead, with a sender"
+s spf --ip 192.0.2.26 --helo mail.example.net --sender user@example.net --helo-check
+case $out in *"identity=helo;"*) f=yes ;; *) f=no ;; esac
+tap_is "$rc|$f" "0|yes" "spf --helo-check: Received-SPF says identity=helo"
+
+# --local-policy and --best-guess.
+s --json spf --ip 198.51.100.7 --sender user@softfail.example.net --local-policy '+ip4:198.51.100.0/24'
+is_json "result" "pass" "spf --local-policy: tried before the final ~all"
+s --json spf --ip 203.0.113.7 --sender user@softfail.example.net --local-policy '+ip4:198.51.100.0/24'
+is_json "result mechanism" "softfail|~all" "spf --local-policy: no match, the record's result"
+s --json spf --ip 192.0.2.77 --sender user@nospf.example.net --best-guess 'v=spf1 a -all'
+is_json "result" "pass" "spf --best-guess: applies to a domain without SPF"
+s --json spf --ip 192.0.2.78 --sender user@nospf.example.net --best-guess 'v=spf1 a -all'
+is_json "result" "fail" "spf --best-guess: its -all"
+s --json spf --ip 192.0.2.78 --sender user@example.net --best-guess 'v=spf1 +all'
+is_json "result mechanism" "pass|ip4:192.0.2.0/24" "spf --best-guess: not used when the domain has SPF"
+
+# JSON: the exact keys, in order, one line, escapes.
+s --json spf --ip 192.0.2.1 --sender user@example.net
+tap_is "$nl" 1 "spf --json: one line"
+if [ $have_python = yes ]; then
+    got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print(",".join(k + ":" + type(v).__name__ for k, v in o.items()))' "$tmp/out" 2>&1)
+    tap_is "$got" "result:str,explanation:str,mechanism:str,domain:str,identity:str,lookups:int,void_lookups:int,problem:str,received_spf:str,authres:str" \
+        "spf --json: exactly these keys, in this order, with these types"
+else
+    tap_skip "python3 not found"
+fi
+s spf --ip 192.0.2.1 --sender user@example.net
+plain_field=$(sed -n 2p "$tmp/out")
+s --json spf --ip 192.0.2.1 --sender user@example.net
+is_json "received_spf authres" "$plain_field|spf=pass smtp.mailfrom=user@example.net" \
+    "spf --json: received_spf is the plain output's second line; authres"
+s --json spf --ip 198.51.100.7 --sender user@quote.example.net
+case $out in
+    *'"explanation":"say \"no\" \\ to 198.51.100.7"'*) f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$f" "0|yes" "spf --json: quote and backslash escaped in the explanation"
+
+# Exit statuses: 0 whatever the result, 2 for usage errors, 1 for I/O.
+s spf --ip 192.0.2.1 --sender user@voids.example.net
+tap_is "$rc" 0 "spf: exit 0 on permerror"
+s spf
+is_error 2 "spf: no --ip: exit 2"
+s spf --sender user@example.net
+is_error 2 "spf: --sender without --ip: exit 2"
+s spf --ip 192.0.2.300 --sender user@example.net
+is_error 2 "spf: bad IPv4 address: exit 2"
+s spf --ip mail.example.net --sender user@example.net
+is_error 2 "spf: a name is not an address: exit 2"
+s spf --ip '' --sender user@example.net
+is_error 2 "spf: empty --ip: exit 2"
+s spf --sender user@example.net --ip
+is_error 2 "spf: --ip without its argument: exit 2"
+s spf --ip 192.0.2.1
+is_error 2 "spf: neither sender nor HELO: exit 2"
+s spf --ip 192.0.2.1 --sender ''
+is_error 2 "spf: null sender without --helo: exit 2"
+s spf --ip 192.0.2.1 --sender user@example.net --helo-check
+is_error 2 "spf: --helo-check without --helo: exit 2"
+s spf --ip 192.0.2.1 --sender user@example.net --local-policy 'frobnicate -all'
+is_error 2 "spf: --local-policy that is not SPF terms: exit 2"
+s --json spf --ip 192.0.2.1 --sender user@nospf.example.net --best-guess 'v=spf1 frobnicate'
+is_json "result" "permerror" "spf: a bad --best-guess record is a permerror, exit 0"
+s spf --ip 192.0.2.1 --sender user@example.net --bogus
+is_error 2 "spf: unknown option: exit 2"
+s spf --ip 192.0.2.1 --helo-check=yes --helo mail.example.net
+is_error 2 "spf: argument to a flag option: exit 2"
+s spf --ip 192.0.2.1 --sender user@example.net extra
+is_error 2 "spf: extra argument: exit 2"
+s spf --ip 192.0.2.1 --ip 192.0.2.2 --sender user@example.net
+is_error 2 "spf: an option given twice: exit 2"
+s spf --ip 192.0.2.1 --sender user@example.net --json
+is_error 2 "spf: global options go before the command: exit 2"
+run --zone "$tmp/missing.zone" spf --ip 192.0.2.1 --sender user@example.net
+is_error 1 "spf: missing zone file: exit 1"
+run --zone "$tmp/missing.zone" spf --ip bogus --sender user@example.net
+is_error 2 "spf: usage errors are reported before I/O errors"
+run spf --help
+case $out in
+    "Usage: mailauth [OPTIONS] spf --ip IP"*"--helo-check"*"--best-guess RECORD"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "spf --help: the command's usage on stdout, exit 0"
+
 # ------------------------------------------------------------ I/O errors: 1
 run --zone "$tmp/missing.zone" dns txt example.com
 is_error 1 "missing zone file: exit 1"
@@ -370,10 +610,10 @@ case $out in
 esac
 tap_is "$rc|$f|$err" "0|yes|" "--help: usage on stdout, exit 0"
 case $out in
-    *"--zone FILE"*"--nameserver IP"*"--now UNIX_TIME"*"--json"*"  dns TYPE NAME"*) f=yes ;;
+    *"--zone FILE"*"--nameserver IP"*"--now UNIX_TIME"*"--json"*"  dns TYPE NAME"*"  spf --ip IP"*) f=yes ;;
     *) f=no ;;
 esac
-tap_is "$f" yes "--help lists the options and the dns command"
+tap_is "$f" yes "--help lists the options and the dns and spf commands"
 
 run -h
 tap_is "$rc|${out%%${nl_}*}" "0|Usage: mailauth [OPTIONS] COMMAND [ARGS...]" "-h is --help"
@@ -393,7 +633,10 @@ txt:odd.example.com a:example.com aaaa:mx1.example.com mx:example.com
 a:www.example.com aaaa:mail.example.com ptr:192.0.2.25 ptr:2001:db8::25
 txt:nosuch.example.com aaaa:mx2.example.com txt:mail.example.com"
 json_queries="txt:_dmarc.example.com a:mx2.example.com ptr:2001:db8::10 txt:odd.example.com"
-nsd_tests=$(($(echo $queries | wc -w) + $(echo $json_queries | wc -w)))
+# SPF checks (IP,SENDER) of example.com's record: ip4, ip6, mx and -all.
+spf_queries="192.0.2.7,user@example.com 2001:db8::99,user@example.com 192.0.2.25,user@example.com
+198.51.100.1,user@example.com 198.51.100.1,user@nosuch.example.com"
+nsd_tests=$(($(echo $queries | wc -w) + $(echo $json_queries | wc -w) + $(echo $spf_queries | wc -w)))
 
 nsd_skip() {
     i=0
@@ -477,6 +720,14 @@ else
             want=$out
             run --json --nameserver "127.0.0.1:$port" dns "$type" "$name"
             is_result "$want" "--nameserver: --json dns $type $name, same as from the zone"
+        done
+        for q in $spf_queries; do
+            ip=${q%%,*}
+            sender=${q#*,}
+            z --json spf --ip "$ip" --sender "$sender"
+            want=$out
+            run --json --nameserver "127.0.0.1:$port" spf --ip "$ip" --sender "$sender"
+            is_result "$want" "--nameserver: --json spf --ip $ip --sender $sender, same as from the zone"
         done
     else
         echo "# nsd did not start:"
