@@ -221,6 +221,21 @@ static int cli_resolver(cli *c, ma_resolver **out)
     return CLI_OK;
 }
 
+/* Run job to completion through the resolver; what prefixes the message on failure. */
+static int cli_run_job(cli *c, ma_job *job, const char *what, ma_resolver **resolver)
+{
+    int rc, ret = cli_resolver(c, resolver);
+    if (ret != CLI_OK)
+        return ret;
+    rc = ma_job_run(job, *resolver);
+    if (rc != MA_JOB_DONE) {
+        const char *why = ma_job_error(job);
+        errmsg("%s: %s", what, why != NULL && why[0] != '\0' ? why : ma_status_str(rc));
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 /* ------------------------------------------------------------ command helpers */
 
 /* The options of a command without options of its own: "--help" (or "-h")
@@ -412,16 +427,9 @@ static int cmd_dns(cli *c, int argc, char **argv)
         ret = CLI_ERROR;
         goto out;
     }
-    ret = cli_resolver(c, &resolver);
+    ret = cli_run_job(c, job, "dns: lookup failed", &resolver);
     if (ret != CLI_OK)
         goto out;
-    rc = ma_job_run(job, resolver);
-    if (rc != MA_JOB_DONE) {
-        const char *why = ma_job_error(job);
-        errmsg("dns: lookup failed: %s", why != NULL && why[0] != '\0' ? why : ma_status_str(rc));
-        ret = CLI_ERROR;
-        goto out;
-    }
     rc = ma_lookup_job_result(job, id, &ans);
     if (rc != MA_OK) {
         errmsg("dns: no result: %s", ma_status_str(rc));
@@ -633,16 +641,9 @@ static int cmd_spf(cli *c, int argc, char **argv)
         errmsg("spf: cannot create the check: %s", ma_status_str(rc));
         return CLI_ERROR;
     }
-    ret = cli_resolver(c, &resolver);
+    ret = cli_run_job(c, job, "spf: check failed", &resolver);
     if (ret != CLI_OK)
         goto out;
-    rc = ma_job_run(job, resolver);
-    if (rc != MA_JOB_DONE) {
-        const char *why = ma_job_error(job);
-        errmsg("spf: check failed: %s", why != NULL && why[0] != '\0' ? why : ma_status_str(rc));
-        ret = CLI_ERROR;
-        goto out;
-    }
     rc = ma_spf_received_spf(&received, job);
     if (rc == MA_OK)
         rc = ma_spf_authres(&authres, job);

@@ -690,6 +690,21 @@ static int is_final_all(const spf_frame *f)
     return 1;
 }
 
+/* Evaluate the local policy's terms (once) in a frame above f, which
+   borrows the job's parsed policy record. */
+static int enter_policy(spf_job *s, spf_frame *f)
+{
+    int rc;
+    f->policy_done = 1;
+    rc = push_frame(s, FRAME_POLICY, f->domain);
+    if (rc != MA_OK)
+        return rc;
+    top(s)->rec = s->policy;
+    top(s)->have_rec = 1;
+    top(s)->state = FS_TERMS;
+    return MA_OK;
+}
+
 /* Run the terms of the top frame.  Returns MA_OK when the frame changed
    (done, pushed, redirected), MA_JOB_NEED_DNS, MA_JOB_DONE (final), <0. */
 static int frame_terms(spf_job *s)
@@ -706,16 +721,8 @@ static int frame_terms(spf_job *s)
         /* A local policy is tried once, before a final non-pass "all" of
            the checked domain's own record (libspf2's placement). */
         if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->tstate == TS_START &&
-            t->qualifier != '+' && is_final_all(f)) {
-            f->policy_done = 1;
-            rc = push_frame(s, FRAME_POLICY, f->domain);
-            if (rc != MA_OK)
-                return rc;
-            top(s)->rec = s->policy;
-            top(s)->have_rec = 1;
-            top(s)->state = FS_TERMS;
-            return MA_OK;
-        }
+            t->qualifier != '+' && is_final_all(f))
+            return enter_policy(s, f);
         switch (t->kind) {
         case MA_SPF_ALL:
             m = M_MATCH;
@@ -767,16 +774,8 @@ static int frame_terms(spf_job *s)
     }
 
     /* No mechanism matched. */
-    if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->rec.redirect < 0) {
-        f->policy_done = 1;
-        rc = push_frame(s, FRAME_POLICY, f->domain);
-        if (rc != MA_OK)
-            return rc;
-        top(s)->rec = s->policy;
-        top(s)->have_rec = 1;
-        top(s)->state = FS_TERMS;
-        return MA_OK;
-    }
+    if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->rec.redirect < 0)
+        return enter_policy(s, f);
     if (f->rec.redirect >= 0 && f->kind != FRAME_POLICY) {
         /* 6.1: redirect= only when no mechanism matched; the target's
            result is the result, and its own exp= applies. */
