@@ -91,6 +91,29 @@ void ma__dns_answer_freeze(ma_dns_answer *a)
         __atomic_store_n(&a->frozen, 1, __ATOMIC_RELEASE);
 }
 
+ma_dns_memo *ma__dns_answer_memo(const ma_dns_answer *a, const void *kind)
+{
+    ma_dns_memo *m;
+    if (a == NULL)
+        return NULL;
+    m = __atomic_load_n(&a->memo, __ATOMIC_ACQUIRE);
+    return m != NULL && m->kind == kind ? m : NULL;
+}
+
+ma_dns_memo *ma__dns_answer_set_memo(const ma_dns_answer *a, ma_dns_memo *memo)
+{
+    /* The memo slot is the one thing that changes on a shared answer; it
+       is written once, by compare-and-swap. */
+    ma_dns_answer *w = (ma_dns_answer *)(uintptr_t)a;
+    ma_dns_memo *expected = NULL;
+    if (a == NULL || !__atomic_load_n(&a->frozen, __ATOMIC_ACQUIRE))
+        return NULL;
+    if (__atomic_compare_exchange_n(&w->memo, &expected, memo, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return memo;
+    return expected;
+}
+
 void ma_dns_answer_free(ma_dns_answer *a)
 {
     size_t i;
@@ -98,6 +121,8 @@ void ma_dns_answer_free(ma_dns_answer *a)
         return;
     if (__atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    if (a->memo != NULL)
+        a->memo->destroy(a->memo, a->ctx);
     for (i = 0; i < a->count; i++)
         ma__free(a->ctx, a->recs[i].text);
     ma__free(a->ctx, a->recs);

@@ -17,8 +17,20 @@ typedef struct ma_dns_record {
     size_t len;
 } ma_dns_record;
 
+/*
+ * Something an evaluator derived from an answer and keeps with it (the
+ * compiled SPF record of a TXT answer, a decoded key...), so that every
+ * evaluation sharing the answer (through a static zone or a cache) reuses
+ * it.  Embedded first in the evaluator's own struct; kind tells whose it is.
+ */
+typedef struct ma_dns_memo {
+    const void *kind;
+    void (*destroy)(struct ma_dns_memo *memo, const ma_ctx *ctx);
+} ma_dns_memo;
+
 struct ma_dns_answer {
     const ma_ctx *ctx;
+    ma_dns_memo *memo;    /* atomic; set once, freed with the answer */
     unsigned long refs;   /* atomic (__atomic builtins) */
     int frozen;           /* set once shared; read-only from then on */
     ma_dns_type type;
@@ -29,6 +41,20 @@ struct ma_dns_answer {
     size_t count;
     size_t cap;
 };
+
+/*
+ * The answer's memo when it is of this kind, else NULL.  Only frozen
+ * answers carry memos.
+ */
+ma_dns_memo *ma__dns_answer_memo(const ma_dns_answer *a, const void *kind);
+
+/*
+ * Attach memo to a frozen answer unless one is there already.  Returns the
+ * memo now attached: memo itself, or the one another thread attached first
+ * (then the caller destroys its own).  NULL when the answer is not frozen
+ * (the caller keeps and destroys memo).
+ */
+ma_dns_memo *ma__dns_answer_set_memo(const ma_dns_answer *a, ma_dns_memo *memo);
 
 /* Mark an answer immutable (idempotent). */
 void ma__dns_answer_freeze(ma_dns_answer *a);
@@ -70,6 +96,7 @@ uint64_t ma__hash(const void *data, size_t len, uint64_t seed);
 /* --------------------------------------------------------------- questions */
 
 struct ma_dns_question {
+    uint64_t hash;        /* of name and type, for deduplication */
     uint32_t id;
     ma_dns_type type;
     char *name;           /* canonical text, NUL-terminated */
@@ -108,10 +135,10 @@ struct ma_job {
     const ma_ctx *ctx;
     const ma_job_vtable *vt;
     ma_arena_chunk *arena;   /* newest chunk first */
-    ma_dns_question **qs;    /* every question asked, by id - 1 */
+    ma_dns_question **qs;    /* every question asked, by id - 1 (arena) */
     size_t nqs;
     size_t qcap;
-    const ma_dns_question **outstanding; /* scratch for ma_job_questions() */
+    const ma_dns_question **outstanding; /* scratch for ma_job_questions() (arena) */
     size_t npending;
     int status;              /* 0 running, MA_JOB_DONE, or <0 failed */
     int started;

@@ -74,6 +74,7 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
 {
     char stack[MA_DNS_CANON_CAP];
     ma_dns_question *q;
+    uint64_t h;
     size_t i;
     int rc;
 
@@ -83,9 +84,11 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
     if (rc != MA_OK)
         return rc;
 
+    h = ma__hash(stack, len, (uint64_t)type);
     for (i = 0; i < job->nqs; i++) {
         q = job->qs[i];
-        if (q->type == type && q->name_len == len && memcmp(q->name, stack, len) == 0) {
+        if (q->hash == h && q->type == type && q->name_len == len &&
+            memcmp(q->name, stack, len) == 0) {
             *id_out = q->id;
             return MA_OK;
         }
@@ -93,15 +96,15 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
     if (job->nqs >= ma__limit(job->ctx, MA_LIMIT_JOB_QUESTIONS))
         return MA_ELIMIT;
     if (job->nqs == job->qcap) {
-        size_t cap = job->qcap ? job->qcap * 2 : 8;
-        ma_dns_question **qs = ma__realloc(job->ctx, job->qs, cap * sizeof *qs);
-        const ma_dns_question **out;
-        if (qs == NULL)
+        /* Both arrays live in the arena: grow by copying into new room. */
+        size_t cap = job->qcap ? job->qcap * 2 : 32;
+        ma_dns_question **qs = ma__job_alloc(job, cap * sizeof *qs);
+        const ma_dns_question **out = ma__job_alloc(job, cap * sizeof *out);
+        if (qs == NULL || out == NULL)
             return MA_ENOMEM;
+        if (job->nqs)
+            memcpy(qs, job->qs, job->nqs * sizeof *qs);
         job->qs = qs;
-        out = ma__realloc(job->ctx, job->outstanding, cap * sizeof *out);
-        if (out == NULL)
-            return MA_ENOMEM;
         job->outstanding = out;
         job->qcap = cap;
     }
@@ -113,6 +116,7 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
     if (q->name == NULL)
         return MA_ENOMEM;
     q->name_len = len;
+    q->hash = h;
     q->type = type;
     q->id = (uint32_t)job->nqs + 1;
     job->qs[job->nqs++] = q;
@@ -204,8 +208,6 @@ void ma_job_free(ma_job *job)
         ma__free(job->ctx, job->arena);
         job->arena = next;
     }
-    ma__free(job->ctx, job->qs);
-    ma__free(job->ctx, job->outstanding);
     ma__free(job->ctx, job);
 }
 

@@ -147,6 +147,31 @@ int ma__dns_name_canon(ma_buf *out, const char *name, size_t len)
     return MA_OK;
 }
 
+/*
+ * Whether name is already in canonical form and needs no rewriting: only
+ * lower-case letters, digits, '-', '_' and dots between labels of 1 to 63
+ * octets, at most 253 octets, no root dot.  Read-only and cheaper than a
+ * rewrite; most names a job asks pass.
+ */
+static int ma_name_is_canon(const char *name, size_t len)
+{
+    size_t i, label = 0;
+    if (len == 0 || len > 253)
+        return 0;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (ma_plain[c] == 2 && !(c >= 'A' && c <= 'Z')) {
+            if (++label > 63)
+                return 0;
+        } else if (c == '.' && label > 0) {
+            label = 0;
+        } else {
+            return 0;
+        }
+    }
+    return label > 0;
+}
+
 int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len)
 {
     ma_buf b;
@@ -155,6 +180,12 @@ int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *ou
     buf[0] = '\0';
     if (len > MA_DNS_NAME_TEXT_MAX)
         return MA_ESYNTAX;
+    if (ma_name_is_canon(name, len)) {
+        memcpy(buf, name, len);
+        buf[len] = '\0';
+        *out_len = len;
+        return MA_OK;
+    }
     /* A buffer over the caller's array, large enough that it never grows. */
     b.ctx = NULL;
     b.data = buf;

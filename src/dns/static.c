@@ -541,13 +541,22 @@ static int ma_static_resolve(void *payload, const char *name, ma_dns_type type,
     idx = ma_type_index(type);
     if (z == NULL || name == NULL || idx < 0)
         return MA_EINVAL;
-    rc = ma__dns_name_canon_fixed(canon, name, strnlen(name, MA_DNS_NAME_TEXT_MAX + 1),
-                                  &len);
-    if (rc != MA_OK)
-        return rc;
+    len = strnlen(name, MA_DNS_NAME_TEXT_MAX + 1);
+    /* Names that jobs ask are canonical already, and node names are
+       canonical: an exact match needs no canonicalization.  Anything else
+       (upper case, a root dot, escapes) is canonicalized and looked up. */
+    n = len == 0 || len > MA_DNS_NAME_TEXT_MAX ? NULL
+                                                : ma_node_find(z, name, len, ma_name_hash(name, len));
+    if (n == NULL) {
+        rc = ma__dns_name_canon_fixed(canon, name, len, &len);
+        if (rc != MA_OK)
+            return rc;
+        n = ma_node_find(z, key, len, ma_name_hash(key, len));
+    }
     limit = ma__limit(z->ctx, MA_LIMIT_CNAME_CHAIN);
     for (hops = 0;; hops++) {
-        n = ma_node_find(z, key, len, ma_name_hash(key, len));
+        if (hops > 0)
+            n = ma_node_find(z, key, len, ma_name_hash(key, len));
         if (n == NULL) {
             *answer_out = ma_dns_answer_ref(z->nxdomain[idx]);
             return MA_OK;

@@ -31,8 +31,9 @@ typedef struct spf_frame {
     int redirected;          /* the record came through redirect= (none -> permerror) */
     int guessed;             /* the record is the best-guess record */
     char *domain;            /* <domain> of this frame */
-    ma_spf_record rec;
-    int have_rec;
+    const ma_spf_record *rec; /* the record evaluated: own, a memo's, or the policy */
+    ma_spf_record own;       /* a record parsed for this frame only */
+    int owns;                /* own must be freed */
     size_t idx;              /* current term */
     int policy_done;         /* local policy already tried in this frame */
     /* the current term's evaluation */
@@ -78,6 +79,7 @@ typedef struct spf_job {
     spf_ptr ptr;
     int64_t start_ms;
     unsigned int lookups, voids;
+    struct spf_memo *private_memo; /* a memo not attached to its answer, in use */
     int exp_state;           /* 0 none, 1 asked, 2 done */
     uint32_t exp_id;
     /* results */
@@ -136,8 +138,8 @@ static void frame_term_reset(spf_job *s, spf_frame *f)
 static void frame_clear(spf_job *s, spf_frame *f)
 {
     frame_term_reset(s, f);
-    if (f->have_rec && f->kind != FRAME_POLICY)
-        ma__spf_record_free(&f->rec, s->job.ctx);
+    if (f->owns)
+        ma__spf_record_free(&f->own, s->job.ctx);
     memset(f, 0, sizeof *f);
 }
 
@@ -566,12 +568,96 @@ static int push_frame(spf_job *s, int kind, const char *domain)
     return MA_OK;
 }
 
+/* ----------------------------------------------------- compiled records */
+
+/*
+ * The SPF reading of a TXT answer (4.5): how many records start with
+ * "v=spf1", and the one record compiled.  It is kept with the answer, so
+ * evaluations that share the answer (a static zone, a cache) select and
+ * parse each record once, not once per evaluation as libspf2 does.
+ */
+static const char spf_memo_kind[] = "spf-record";
+
+typedef struct spf_memo {
+    ma_dns_memo hdr;
+    int found;              /* SPF records in the answer: 0, 1, or 2 for more */
+    int rc;                 /* parse status of the single record */
+    char err[256];          /* parse error text */
+    ma_spf_record rec;
+} spf_memo;
+
+static void spf_memo_destroy(ma_dns_memo *m, const ma_ctx *ctx)
+{
+    spf_memo *sm = (spf_memo *)m;
+    if (sm->found == 1 && sm->rc == MA_OK)
+        ma__spf_record_free(&sm->rec, ctx);
+    ma__free(ctx, sm);
+}
+
+/*
+ * The memo of answer a, attached on first use.  When it cannot be attached
+ * (an answer from another context, whose limits may differ) it is built for
+ * this evaluation only and left in s->private_memo.  NULL: out of memory.
+ */
+static spf_memo *spf_memo_get(spf_job *s, const ma_dns_answer *a)
+{
+    const ma_ctx *ctx = s->job.ctx;
+    ma_dns_memo *m = ma__dns_answer_memo(a, spf_memo_kind);
+    spf_memo *sm;
+    ma_errbuf err;
+    size_t i, n, which = 0;
+
+    if (m != NULL)
+        return (spf_memo *)m;
+    sm = ma__calloc(ctx, 1, sizeof *sm);
+    if (sm == NULL)
+        return NULL;
+    sm->hdr.kind = spf_memo_kind;
+    sm->hdr.destroy = spf_memo_destroy;
+    n = ma_dns_answer_count(a);
+    for (i = 0; i < n; i++) {
+        const char *text;
+        size_t len;
+        ma_dns_answer_txt(a, i, &text, &len);
+        if (ma__spf_is_record(text, len) && sm->found++ == 0)
+            which = i;
+    }
+    if (sm->found > 1)
+        sm->found = 2;
+    if (sm->found == 1) {
+        const char *text;
+        size_t len;
+        ma_dns_answer_txt(a, which, &text, &len);
+        ma__err_clear(&err);
+        sm->rc = ma__spf_record_parse(&sm->rec, ctx, text, len, &err);
+        if (sm->rc == MA_ENOMEM) {
+            ma__free(ctx, sm);
+            return NULL;
+        }
+        if (sm->rc != MA_OK)
+            snprintf(sm->err, sizeof sm->err, "%s", err.text);
+    }
+    if (a->ctx == ctx) {
+        m = ma__dns_answer_set_memo(a, &sm->hdr);
+        if (m == &sm->hdr)
+            return sm;
+        if (m != NULL) {
+            /* Another evaluation attached one first: use that. */
+            spf_memo_destroy(&sm->hdr, ctx);
+            return (spf_memo *)m;
+        }
+    }
+    s->private_memo = sm;
+    return sm;
+}
+
 /* The TXT lookup and record selection of 4.4 and 4.5. */
 static int frame_fetch(spf_job *s, spf_frame *f)
 {
     ma_job *job = &s->job;
     const ma_dns_answer *a;
-    size_t i, n, found = 0, which = 0;
+    spf_memo *memo;
+    int found;
     ma_errbuf err;
     int rc;
 
@@ -593,56 +679,57 @@ static int frame_fetch(spf_job *s, spf_frame *f)
     if (is_error(a)) {
         return spf_temp(s, rcode_word(ma_dns_answer_rcode(a)), f->domain);
     }
-    n = ma_dns_answer_count(a);
-    for (i = 0; i < n; i++) {
-        const char *text;
-        size_t len;
-        ma_dns_answer_txt(a, i, &text, &len);
-        if (ma__spf_is_record(text, len)) {
-            found++;
-            which = i;
-        }
-    }
+    memo = spf_memo_get(s, a);
+    if (memo == NULL)
+        return MA_ENOMEM;
+    found = memo->found;
     if (found > 1) {
-        return spf_perm(s, "%s has more than one SPF record", f->domain);
+        rc = spf_perm(s, "%s has more than one SPF record", f->domain);
+        goto out;
     }
     if (found == 0) {
         if (f->kind == FRAME_TOP && s->best_guess != NULL && !f->redirected) {
-            rc = ma__spf_record_parse(&f->rec, job->ctx, s->best_guess, strlen(s->best_guess), &err);
-            if (rc == MA_ENOMEM)
-                return rc;
-            if (rc != MA_OK) {
-                        return spf_perm(s, "best-guess record: %s", err.text);
+            rc = ma__spf_record_parse(&f->own, job->ctx, s->best_guess, strlen(s->best_guess), &err);
+            if (rc == MA_OK) {
+                f->owns = 1;
+                f->rec = &f->own;
+                f->guessed = 1;
+                f->state = FS_TERMS;
+                f->idx = 0;
+            } else if (rc != MA_ENOMEM) {
+                rc = spf_perm(s, "best-guess record: %s", err.text);
             }
-            f->have_rec = 1;
-            f->guessed = 1;
-            f->state = FS_TERMS;
-            f->idx = 0;
-            return MA_OK;
+            goto out;
         }
         f->result = MA_SPF_NONE;
         f->state = FS_DONE;
-        return MA_OK;
+        rc = MA_OK;
+        goto out;
     }
-    {
-        const char *text;
-        size_t len;
-        ma_dns_answer_txt(a, which, &text, &len);
-        ma__err_clear(&err);
-        rc = ma__spf_record_parse(&f->rec, job->ctx, text, len, &err);
-        if (rc == MA_ENOMEM)
-            return rc;
-        if (rc != MA_OK) {
-            ma__buf_reset(&s->problem);
-            if (ma__buf_printf(&s->problem, "%s: %s", f->domain, err.text) != MA_OK)
-                return MA_ENOMEM;
-            return spf_final(s, MA_SPF_PERMERROR);
-        }
+    if (memo->rc != MA_OK) {
+        ma__buf_reset(&s->problem);
+        rc = ma__buf_printf(&s->problem, "%s: %s", f->domain, memo->err);
+        rc = rc == MA_OK ? spf_final(s, MA_SPF_PERMERROR) : MA_ENOMEM;
+        goto out;
     }
-    f->have_rec = 1;
+    if (memo == s->private_memo) {
+        /* Not attached to the answer: the frame keeps the record. */
+        f->own = memo->rec;
+        f->owns = 1;
+        f->rec = &f->own;
+        memo->found = 0;
+    } else {
+        f->rec = &memo->rec; /* lives as long as the answer, which the job holds */
+    }
     f->state = FS_TERMS;
     f->idx = 0;
-    return MA_OK;
+    rc = MA_OK;
+out:
+    if (memo == s->private_memo) {
+        spf_memo_destroy(&memo->hdr, job->ctx);
+        s->private_memo = NULL;
+    }
+    return rc;
 }
 
 static int qualifier_result(char q)
@@ -682,10 +769,10 @@ static int frame_match(spf_job *s, spf_frame *f, const ma_spf_term *t)
 static int is_final_all(const spf_frame *f)
 {
     size_t i;
-    if (f->rec.terms[f->idx].kind != MA_SPF_ALL)
+    if (f->rec->terms[f->idx].kind != MA_SPF_ALL)
         return 0;
-    for (i = f->idx + 1; i < f->rec.nterms; i++)
-        if (f->rec.terms[i].kind < MA_SPF_REDIRECT)
+    for (i = f->idx + 1; i < f->rec->nterms; i++)
+        if (f->rec->terms[i].kind < MA_SPF_REDIRECT)
             return 0;
     return 1;
 }
@@ -699,8 +786,7 @@ static int enter_policy(spf_job *s, spf_frame *f)
     rc = push_frame(s, FRAME_POLICY, f->domain);
     if (rc != MA_OK)
         return rc;
-    top(s)->rec = s->policy;
-    top(s)->have_rec = 1;
+    top(s)->rec = &s->policy;
     top(s)->state = FS_TERMS;
     return MA_OK;
 }
@@ -712,8 +798,8 @@ static int frame_terms(spf_job *s)
     spf_frame *f = top(s);
     int rc = MA_OK, m;
 
-    while (f->idx < f->rec.nterms) {
-        const ma_spf_term *t = &f->rec.terms[f->idx];
+    while (f->idx < f->rec->nterms) {
+        const ma_spf_term *t = &f->rec->terms[f->idx];
         if (t->kind >= MA_SPF_REDIRECT) {
             f->idx++;
             continue;
@@ -774,12 +860,12 @@ static int frame_terms(spf_job *s)
     }
 
     /* No mechanism matched. */
-    if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->rec.redirect < 0)
+    if (s->have_policy && f->kind == FRAME_TOP && !f->policy_done && f->rec->redirect < 0)
         return enter_policy(s, f);
-    if (f->rec.redirect >= 0 && f->kind != FRAME_POLICY) {
+    if (f->rec->redirect >= 0 && f->kind != FRAME_POLICY) {
         /* 6.1: redirect= only when no mechanism matched; the target's
            result is the result, and its own exp= applies. */
-        const ma_spf_term *t = &f->rec.terms[f->rec.redirect];
+        const ma_spf_term *t = &f->rec->terms[f->rec->redirect];
         if (count_term(s, f, t, &rc))
             return rc;
         m = expand_target(s, f, t, &rc);
@@ -791,9 +877,10 @@ static int frame_terms(spf_job *s)
             char *target = f->target;
             f->target = NULL;
             frame_term_reset(s, f);
-            if (f->have_rec)
-                ma__spf_record_free(&f->rec, s->job.ctx);
-            f->have_rec = 0;
+            if (f->owns)
+                ma__spf_record_free(&f->own, s->job.ctx);
+            f->owns = 0;
+            f->rec = NULL;
             f->domain = target;
             f->redirected = 1;
             f->guessed = 0;
@@ -822,16 +909,12 @@ static int frame_pop(spf_job *s)
     const char *dom = f->domain ? f->domain : ""; /* arena memory: outlives the frame */
     spf_frame *parent;
 
-    if (kind == FRAME_POLICY) {
-        /* The policy's record belongs to the job: do not free it here. */
-        f->have_rec = 0;
-    }
     if (s->nframes == 1) {
         if (result == MA_SPF_NONE && redirected)
             return spf_perm(s, "redirect target %s has no SPF record", dom);
         if (result == MA_SPF_NONE && spf_set(&s->domain, dom, strlen(dom)) != MA_OK)
             return MA_ENOMEM;
-        if (result == MA_SPF_FAIL && f->have_rec && f->rec.exp >= 0 && matched)
+        if (result == MA_SPF_FAIL && f->rec != NULL && f->rec->exp >= 0 && matched)
             return MA_OK; /* the explanation is fetched by spf_step */
         return spf_final(s, result);
     }
@@ -853,7 +936,7 @@ static int frame_pop(spf_job *s)
     switch (result) {
     case MA_SPF_PASS:
         frame_term_reset(s, parent);
-        return frame_match(s, parent, &parent->rec.terms[parent->idx]);
+        return frame_match(s, parent, &parent->rec->terms[parent->idx]);
     case MA_SPF_FAIL:
     case MA_SPF_SOFTFAIL:
     case MA_SPF_NEUTRAL:
@@ -880,7 +963,7 @@ static int spf_explain(spf_job *s)
     int rc, ok = 0;
 
     if (s->exp_state == 0) {
-        const ma_spf_term *t = &f->rec.terms[f->rec.exp];
+        const ma_spf_term *t = &f->rec->terms[f->rec->exp];
         if (t->spec != NULL && ma__spf_macro_uses_p(t->spec, t->spec_len)) {
             rc = ptr_progress(s);
             if (rc != MA_OK)
@@ -988,7 +1071,7 @@ static int spf_step(ma_job *job)
         } else {
             rc = frame_pop(s);
             if (rc == MA_OK && s->result < 0 && s->nframes == 1 && top(s)->state == FS_DONE &&
-                top(s)->result == MA_SPF_FAIL && top(s)->matched && top(s)->rec.exp >= 0) {
+                top(s)->result == MA_SPF_FAIL && top(s)->matched && top(s)->rec->exp >= 0) {
                 s->result = MA_SPF_FAIL;
                 break;
             }
@@ -1001,7 +1084,7 @@ static int spf_step(ma_job *job)
 explain:
     if (s->result == MA_SPF_FAIL) {
         spf_frame *f = top(s);
-        if (s->exp_state < 2 && f->have_rec && f->rec.exp >= 0 && f->matched && f->kind == FRAME_TOP) {
+        if (s->exp_state < 2 && f->rec != NULL && f->rec->exp >= 0 && f->matched && f->kind == FRAME_TOP) {
             rc = spf_explain(s);
             if (rc != MA_OK)
                 return rc;
@@ -1018,11 +1101,8 @@ static void spf_destroy(ma_job *job)
     spf_job *s = (spf_job *)job;
     const ma_ctx *ctx = job->ctx;
     size_t i;
-    for (i = 0; i < s->nframes; i++) {
-        if (s->frames[i].kind == FRAME_POLICY)
-            s->frames[i].have_rec = 0;
+    for (i = 0; i < s->nframes; i++)
         frame_clear(s, &s->frames[i]);
-    }
     if (s->have_policy)
         ma__spf_record_free(&s->policy, ctx);
     ma__buf_free(&s->mechanism);
