@@ -1399,6 +1399,17 @@ static int put_comment(ma_buf *b, const char *v)
     return rc;
 }
 
+/* Arguments and state shared by the two header formatters. */
+static int header_ready(char **out, const ma_job *job)
+{
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (as_spf(job) == NULL)
+        return MA_EINVAL;
+    return job->status == MA_JOB_DONE ? MA_OK : MA_ESTATE;
+}
+
 int ma_spf_received_spf(char **out, const ma_job *job)
 {
     const spf_job *s = as_spf(job);
@@ -1408,13 +1419,9 @@ int ma_spf_received_spf(char **out, const ma_job *job)
     int rc;
     const char *who;
 
-    if (out == NULL)
-        return MA_EINVAL;
-    *out = NULL;
-    if (s == NULL)
-        return MA_EINVAL;
-    if (job->status != MA_JOB_DONE)
-        return MA_ESTATE;
+    int ready = header_ready(out, job);
+    if (ready != MA_OK)
+        return ready;
     ma_ip_format(&s->ip, ip, sizeof ip);
     who = s->sender;
     switch (s->result) {
@@ -1494,13 +1501,9 @@ int ma_spf_authres(char **out, const ma_job *job)
     ma_buf b;
     int rc;
 
-    if (out == NULL)
-        return MA_EINVAL;
-    *out = NULL;
-    if (s == NULL)
-        return MA_EINVAL;
-    if (job->status != MA_JOB_DONE)
-        return MA_ESTATE;
+    int ready = header_ready(out, job);
+    if (ready != MA_OK)
+        return ready;
     ma__buf_init(&b, job->ctx);
     rc = ma__buf_printf(&b, "spf=%s ", ma_spf_result_name(s->result));
     if (rc == MA_OK)
