@@ -10,7 +10,10 @@
 
 #include "mailauth/mailauth.h"
 #include "spf/spf_int.h"
+#include "alloc.h"
 #include "tap.h"
+
+#include <pthread.h>
 
 static int64_t now_ms = 1700000000000LL;
 static int64_t clock_fn(void *p)
@@ -477,6 +480,123 @@ static void test_api_errors(void)
     ok(ma_spf_result_is_temp(MA_SPF_TEMPERROR) && !ma_spf_result_is_temp(MA_SPF_PERMERROR), "is_temp");
 }
 
+/* Every allocation of an evaluation failed in turn: MA_ENOMEM or the right
+   result, never a crash, and nothing leaked (compiled-record memos stay with
+   the zone's answers, so they are made before the baseline is taken). */
+static void test_oom(void)
+{
+    static const char zone[] =
+        "example.com. TXT \"v=spf1 include:inc.example.net mx a:%{l}.x.example.com -all exp=e.example.com\"\n"
+        "inc.example.net. TXT \"v=spf1 ip4:10.0.0.0/8 ~all\"\n"
+        "example.com. MX 10 mx.example.com.\nmx.example.com. A 198.51.100.9\n"
+        "e.example.com. TXT \"no %{i}\"\n";
+    ta_alloc a;
+    ma_ctx_opts o;
+    ma_ctx *c;
+    ma_static_zone *z;
+    ma_resolver *r;
+    ma_spf_params p;
+    long n, baseline;
+    int bad = 0, enomem = 0, done_ok = 0;
+
+    tap_diag("allocation failures");
+    ta_init(&a);
+    ma_ctx_opts_init(&o, MA_CTX_OPTS_VERSION);
+    ta_hooks(&o, &a);
+    ma_ctx_new(&c, &o);
+    ma_static_zone_new(&z, c);
+    ma_static_zone_load(z, zone, strlen(zone), NULL);
+    ma_resolver_static_new(&r, c, z);
+    ma_static_zone_free(z);
+    ma_spf_params_init(&p, MA_SPF_PARAMS_VERSION);
+    ma_ip_parse(&p.ip, "192.0.2.1", 9);
+    p.sender = "user@example.com";
+    p.default_explanation = "see %{d}";
+    for (n = 0; n <= 400; n++) {
+        ma_job *job = NULL;
+        int rc;
+        if (n == 1)
+            baseline = a.live; /* memos were attached by run 0 */
+        if (n > 0)
+            ta_fail_once(&a, n);
+        rc = ma_spf_job_new(&job, c, &p);
+        if (rc == MA_OK)
+            rc = ma_job_run(job, r);
+        ta_fail_never(&a);
+        if (rc == MA_JOB_DONE) {
+            if (ma_spf_job_result(job) == MA_SPF_FAIL && strcmp(ma_spf_job_explanation(job), "no 192.0.2.1") == 0)
+                done_ok++;
+            else
+                bad++;
+        } else if (rc == MA_ENOMEM) {
+            enomem++;
+        } else {
+            bad++;
+        }
+        ma_job_free(job);
+        if (n > 0 && a.live != baseline)
+            bad++;
+    }
+    printf("# %d runs failed with MA_ENOMEM, %d completed\n", enomem, done_ok);
+    ok(enomem >= 5, "allocation failures reported as MA_ENOMEM");
+    ok(done_ok > 10, "runs whose failures came after the end still give the right result");
+    is_int(bad, 0, "no wrong result and no leak after any failed allocation");
+    ma_resolver_free(r);
+    ma_ctx_free(c);
+    is_int(a.live, 0, "everything freed");
+}
+
+/* Two threads evaluate against one zone (through a cache too): the answers'
+   compiled-record memos are attached concurrently. */
+struct worker {
+    ma_resolver *r;
+    int wrong;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    int i;
+    for (i = 0; i < 300; i++) {
+        ma_spf_params p;
+        ma_job *job;
+        ma_spf_params_init(&p, MA_SPF_PARAMS_VERSION);
+        ma_ip_parse(&p.ip, i % 2 ? "198.51.100.20" : "203.0.113.1", i % 2 ? 13 : 11);
+        p.sender = "x@example.com";
+        if (ma_spf_job_new(&job, ctx, &p) != MA_OK || ma_job_run(job, w->r) != MA_JOB_DONE ||
+            ma_spf_job_result(job) != (i % 2 ? MA_SPF_PASS : MA_SPF_FAIL))
+            w->wrong++;
+        ma_job_free(job);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    int round;
+    tap_diag("threads");
+    for (round = 0; round < 2; round++) {
+        ma_resolver *zr = zone_resolver(base_zone), *cache = NULL;
+        struct worker w[2];
+        pthread_t t[2];
+        int i;
+        if (round == 1)
+            ma_resolver_cache_new(&cache, ctx, zr);
+        for (i = 0; i < 2; i++) {
+            w[i].r = cache ? cache : zr;
+            w[i].wrong = 0;
+            pthread_create(&t[i], NULL, worker_run, &w[i]);
+        }
+        for (i = 0; i < 2; i++)
+            pthread_join(t[i], NULL);
+        is_int(w[0].wrong + w[1].wrong, 0,
+               round ? "two threads through a shared cache: every result right"
+                     : "two threads on a shared zone: every result right");
+        ma_resolver_free(cache);
+        ma_resolver_free(zr);
+    }
+}
+
 int main(void)
 {
     ma_ctx_opts o;
@@ -494,6 +614,8 @@ int main(void)
     test_parallel();
     test_texts();
     test_api_errors();
+    test_oom();
+    test_threads();
     ma_ctx_free(ctx);
     return tap_done();
 }
