@@ -25,36 +25,8 @@
 
 #include "fuzzer.h"
 #include "spf/spf_int.h"
+#include "spf_check.h"
 
-static void check_name(const char *s, size_t n)
-{
-    size_t i, label = 0;
-    bool alpha = false, hyphen = false;
-
-    if (n == 0 || n > 253 || s[n - 1] == '.')
-        abort();
-    for (i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
-            if (i == label || i - label > 63)
-                abort();
-            if (i < n)
-                label = i + 1;
-        } else if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
-            abort();
-        }
-    }
-    for (i = label; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if ((c | 32) >= 'a' && (c | 32) <= 'z')
-            alpha = true;
-        else if (c == '-')
-            hyphen = true;
-        else if (c < '0' || c > '9')
-            abort();
-    }
-    if (hyphen ? (s[label] == '-' || s[n - 1] == '-') : !alpha)
-        abort();
-}
 
 /* Expand into a buffer that already holds "pre"; returns the status. */
 static int expand(const ma_ctx *ctx, ma_buf *b, const char *spec, size_t len,
