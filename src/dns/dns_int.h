@@ -128,6 +128,7 @@ typedef struct ma_job_vtable {
 typedef struct ma_arena_chunk {
     struct ma_arena_chunk *next;
     size_t used, size;
+    int borrowed;         /* memory of the evaluator's own struct: not freed */
     /* data follows, aligned for any object */
 } ma_arena_chunk;
 
@@ -142,6 +143,11 @@ struct ma_job {
     size_t npending;
     int status;              /* 0 running, MA_JOB_DONE, or <0 failed */
     int started;
+    /* While ma_job_run() drives the job through a resolver that answers
+       from memory (ma_resolver.immediate), questions are answered as they
+       are asked, so the evaluator goes on in the same step. */
+    ma_resolver *inline_r;
+    int inline_rc;           /* the first failure of inline_r, reported by ma_job_run() */
     ma_errbuf err;
 };
 
@@ -157,6 +163,14 @@ char *ma__job_strndup(ma_job *job, const char *s, size_t len);
 void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt);
 
 /*
+ * Give the job's arena its first chunk from size bytes at mem (inside the
+ * evaluator's own struct, 16-byte aligned), so that a typical evaluation
+ * needs no allocation beyond the struct itself.  Call right after
+ * ma__job_init().
+ */
+void ma__job_arena_seed(ma_job *job, void *mem, size_t size);
+
+/*
  * Ask a question (deduplicated by canonical name and type).  *id_out gets
  * its id.  When it was already answered, the answer is available at once
  * through ma__job_answer_get().  The name is canonicalized (ma__dns_name_canon);
@@ -164,6 +178,17 @@ void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt);
  * Returns MA_OK, MA_ESYNTAX (bad name), MA_ELIMIT (MA_LIMIT_JOB_QUESTIONS), MA_ENOMEM.
  */
 int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uint32_t *id_out);
+
+/*
+ * ma__job_ask() for a name already canonical (as ma__dns_name_canon()
+ * writes it, len bytes, not necessarily NUL-terminated) whose
+ * ma__dns_name_hash() is hash: no canonicalization, no hashing.
+ */
+int ma__job_ask_canon(ma_job *job, const char *canon, size_t len, uint64_t hash, ma_dns_type type,
+                      uint32_t *id_out);
+
+/* The hash of a canonical name that questions, static zones and caches share. */
+#define ma__dns_name_hash(canon, len) ma__hash((canon), (len), 0)
 
 /* The answer for id, or NULL while outstanding (or for an unknown id). */
 const ma_dns_answer *ma__job_answer_get(const ma_job *job, uint32_t id);
@@ -177,11 +202,30 @@ int ma__job_fail(ma_job *job, int status, const char *fmt, ...)
 
 /* --------------------------------------------------------------- resolvers */
 
+/*
+ * A built-in backend may also answer canonical names directly (no
+ * canonicalization, the hash given): returns MA_OK with *out set (a new
+ * reference), MA__DEFER when it cannot answer from memory now (the
+ * question then goes the ordinary way), or an error.
+ */
+#define MA__DEFER 1
+typedef int (*ma_resolve_canon_fn)(void *payload, const char *canon, size_t len, uint64_t hash,
+                                   ma_dns_type type, ma_dns_answer **out);
+
 struct ma_resolver {
     const ma_ctx *ctx;
     ma_resolver_ops ops;
     void *payload;
+    ma_resolve_canon_fn canon;   /* NULL for backends given through ma_resolver_new() */
 };
+
+/*
+ * Answer a canonical name through r->canon (checked and frozen as
+ * ma_resolver_resolve() does).  MA__DEFER when r has no such path or
+ * cannot answer from memory now.
+ */
+int ma__resolver_resolve_canon(ma_resolver *r, const char *canon, size_t len, uint64_t hash,
+                               ma_dns_type type, ma_dns_answer **out);
 
 /* Identifies cache resolvers for ma_resolver_cache_stats(). */
 int ma__resolver_is_cache(const ma_resolver *r);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,19 @@ void ma__job_init(ma_job *job, const ma_ctx *ctx, const ma_job_vtable *vt)
     job->ctx = ctx;
     job->vt = vt;
     ma__err_clear(&job->err);
+}
+
+void ma__job_arena_seed(ma_job *job, void *mem, size_t size)
+{
+    ma_arena_chunk *c = mem;
+    size_t hdr = (sizeof *c + 15) & ~(size_t)15;
+    if (mem == NULL || ((uintptr_t)mem & 15) != 0 || size <= hdr)
+        return;
+    c->next = job->arena;
+    c->used = 0;
+    c->size = (size - hdr) & ~(size_t)15;
+    c->borrowed = 1;
+    job->arena = c;
 }
 
 /* First chunk size: enough for a typical SPF evaluation's questions and strings. */
@@ -39,6 +53,7 @@ void *ma__job_alloc(ma_job *job, size_t size)
             return NULL;
         c->size = want;
         c->used = 0;
+        c->borrowed = 0;
         c->next = job->arena;
         job->arena = c;
     }
@@ -73,9 +88,6 @@ int ma__job_fail(ma_job *job, int status, const char *fmt, ...)
 int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uint32_t *id_out)
 {
     char stack[MA_DNS_CANON_CAP];
-    ma_dns_question *q;
-    uint64_t h;
-    size_t i;
     int rc;
 
     if (!ma__dns_type_valid(type))
@@ -83,21 +95,30 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
     rc = ma__dns_name_canon_fixed(stack, name, len, &len);
     if (rc != MA_OK)
         return rc;
+    return ma__job_ask_canon(job, stack, len, ma__dns_name_hash(stack, len), type, id_out);
+}
 
-    h = ma__hash(stack, len, (uint64_t)type);
+int ma__job_ask_canon(ma_job *job, const char *canon, size_t len, uint64_t h, ma_dns_type type,
+                      uint32_t *id_out)
+{
+    ma_dns_question *q;
+    size_t i;
+
     for (i = 0; i < job->nqs; i++) {
         q = job->qs[i];
         if (q->hash == h && q->type == type && q->name_len == len &&
-            memcmp(q->name, stack, len) == 0) {
+            memcmp(q->name, canon, len) == 0) {
             *id_out = q->id;
             return MA_OK;
         }
     }
+    if (!ma__dns_type_valid(type))
+        return MA_EINVAL;
     if (job->nqs >= ma__limit(job->ctx, MA_LIMIT_JOB_QUESTIONS))
         return MA_ELIMIT;
     if (job->nqs == job->qcap) {
         /* Both arrays live in the arena: grow by copying into new room. */
-        size_t cap = job->qcap ? job->qcap * 2 : 32;
+        size_t cap = job->qcap ? job->qcap * 2 : 16;
         ma_dns_question **qs = ma__job_alloc(job, cap * sizeof *qs);
         const ma_dns_question **out = ma__job_alloc(job, cap * sizeof *out);
         if (qs == NULL || out == NULL)
@@ -108,20 +129,28 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
         job->outstanding = out;
         job->qcap = cap;
     }
-    q = ma__job_alloc(job, sizeof *q);
+    /* The question and its name in one piece of the arena. */
+    q = ma__job_alloc(job, sizeof *q + len + 1);
     if (q == NULL)
         return MA_ENOMEM;
-    memset(q, 0, sizeof *q);
-    q->name = ma__job_strndup(job, stack, len);
-    if (q->name == NULL)
-        return MA_ENOMEM;
+    q->name = (char *)(q + 1);
+    memcpy(q->name, canon, len);
+    q->name[len] = '\0';
     q->name_len = len;
     q->hash = h;
     q->type = type;
     q->id = (uint32_t)job->nqs + 1;
+    q->answer = NULL;
     job->qs[job->nqs++] = q;
-    job->npending++;
     *id_out = q->id;
+    if (job->inline_r != NULL && job->inline_rc == 0) {
+        int rc = ma__resolver_resolve_canon(job->inline_r, q->name, len, h, type, &q->answer);
+        if (rc == MA_OK)
+            return MA_OK;
+        if (rc != MA__DEFER)
+            job->inline_rc = rc; /* ma_job_run() stops with it */
+    }
+    job->npending++;
     return MA_OK;
 }
 
@@ -140,7 +169,14 @@ int ma_job_step(ma_job *job)
     if (job->status != 0)
         return job->status;
     job->started = 1;
-    rc = job->vt->step(job);
+    for (;;) {
+        size_t asked = job->nqs;
+        rc = job->vt->step(job);
+        /* Everything asked in that step was answered inline: go on. */
+        if (rc != MA_JOB_NEED_DNS || job->npending != 0 || job->inline_r == NULL ||
+            job->nqs == asked)
+            break;
+    }
     if (rc < 0) {
         if (job->err.text[0] == '\0')
             ma__job_fail(job, rc, "%s", ma_status_str(rc));
@@ -205,7 +241,8 @@ void ma_job_free(ma_job *job)
         ma_dns_answer_free(job->qs[i]->answer);
     while (job->arena != NULL) {
         ma_arena_chunk *next = job->arena->next;
-        ma__free(job->ctx, job->arena);
+        if (!job->arena->borrowed)
+            ma__free(job->ctx, job->arena);
         job->arena = next;
     }
     ma__free(job->ctx, job);

@@ -7,6 +7,8 @@
 
 #include "dns/dns_int.h"
 
+static int ma_job_loop(ma_job *job, ma_resolver *r);
+
 int ma_resolver_new(ma_resolver **out, ma_ctx *ctx, const ma_resolver_ops *ops, void *payload)
 {
     ma_resolver *r;
@@ -64,14 +66,53 @@ int ma_resolver_resolve(ma_resolver *r, const char *name, ma_dns_type type, ma_d
     return MA_OK;
 }
 
+int ma__resolver_resolve_canon(ma_resolver *r, const char *canon, size_t len, uint64_t hash,
+                               ma_dns_type type, ma_dns_answer **out)
+{
+    ma_dns_answer *a = NULL;
+    int rc;
+    *out = NULL;
+    if (r->canon == NULL)
+        return MA__DEFER;
+    rc = r->canon(r->payload, canon, len, hash, type, &a);
+    if (rc != MA_OK) {
+        ma_dns_answer_free(a);
+        return rc;
+    }
+    if (a == NULL || a->type != type) {
+        ma_dns_answer_free(a);
+        return MA_EINTERNAL;
+    }
+    ma__dns_answer_freeze(a);
+    *out = a;
+    return MA_OK;
+}
+
+/*
+ * Questions a resolver can answer from memory (r->canon) are answered as
+ * they are asked (see ma__job_ask_canon); the rest, and any asked before
+ * this call, go round the step / questions / answer loop.
+ */
 int ma_job_run(ma_job *job, ma_resolver *r)
 {
+    int rc;
     if (job == NULL || r == NULL)
         return MA_EINVAL;
+    job->inline_r = r->canon != NULL ? r : NULL;
+    job->inline_rc = 0;
+    rc = ma_job_loop(job, r);
+    job->inline_r = NULL;
+    return rc;
+}
+
+static int ma_job_loop(ma_job *job, ma_resolver *r)
+{
     for (;;) {
         const ma_dns_question *const *qs;
         size_t n, i;
         int rc = ma_job_step(job);
+        if (job->inline_rc != 0)
+            return job->inline_rc;
         if (rc != MA_JOB_NEED_DNS)
             return rc;
         rc = ma_job_questions(job, &qs, &n);

@@ -48,7 +48,7 @@ static int ma_type_index(int type)
 
 static uint64_t ma_name_hash(const char *name, size_t len)
 {
-    return ma__hash(name, len, 0);
+    return ma__dns_name_hash(name, len);
 }
 
 static ma_static_node *ma_node_find(const ma_static_zone *z, const char *name, size_t len,
@@ -524,36 +524,10 @@ int ma_static_zone_add_servfail(ma_static_zone *z, const char *name, uint32_t ty
  * A name that is not in the zone (even as an empty non-terminal) is
  * NXDOMAIN, also at the end of a CNAME chain.
  */
-static int ma_static_resolve(void *payload, const char *name, ma_dns_type type,
-                             ma_dns_answer **answer_out)
+static int ma_static_answer(const ma_static_zone *z, const ma_static_node *n, const char *key,
+                            size_t len, ma_dns_type type, int idx, ma_dns_answer **answer_out)
 {
-    ma_static_zone *z = payload;
-    char canon[MA_DNS_CANON_CAP];
-    const char *key = canon;
-    const ma_static_node *n;
-    size_t len;
-    uint64_t hops, limit;
-    int idx, rc;
-
-    if (answer_out == NULL)
-        return MA_EINVAL;
-    *answer_out = NULL;
-    idx = ma_type_index(type);
-    if (z == NULL || name == NULL || idx < 0)
-        return MA_EINVAL;
-    len = strnlen(name, MA_DNS_NAME_TEXT_MAX + 1);
-    /* Names that jobs ask are canonical already, and node names are
-       canonical: an exact match needs no canonicalization.  Anything else
-       (upper case, a root dot, escapes) is canonicalized and looked up. */
-    n = len == 0 || len > MA_DNS_NAME_TEXT_MAX ? NULL
-                                                : ma_node_find(z, name, len, ma_name_hash(name, len));
-    if (n == NULL) {
-        rc = ma__dns_name_canon_fixed(canon, name, len, &len);
-        if (rc != MA_OK)
-            return rc;
-        n = ma_node_find(z, key, len, ma_name_hash(key, len));
-    }
-    limit = ma__limit(z->ctx, MA_LIMIT_CNAME_CHAIN);
+    uint64_t hops, limit = ma__limit(z->ctx, MA_LIMIT_CNAME_CHAIN);
     for (hops = 0;; hops++) {
         if (hops > 0)
             n = ma_node_find(z, key, len, ma_name_hash(key, len));
@@ -575,6 +549,49 @@ static int ma_static_resolve(void *payload, const char *name, ma_dns_type type,
     }
     *answer_out = ma_dns_answer_ref(z->tempfail[idx]);
     return MA_OK;
+}
+
+static int ma_static_resolve(void *payload, const char *name, ma_dns_type type,
+                             ma_dns_answer **answer_out)
+{
+    ma_static_zone *z = payload;
+    char canon[MA_DNS_CANON_CAP];
+    const char *key = canon;
+    const ma_static_node *n;
+    size_t len;
+    int idx, rc;
+
+    if (answer_out == NULL)
+        return MA_EINVAL;
+    *answer_out = NULL;
+    idx = ma_type_index(type);
+    if (z == NULL || name == NULL || idx < 0)
+        return MA_EINVAL;
+    len = strnlen(name, MA_DNS_NAME_TEXT_MAX + 1);
+    /* Names that jobs ask are canonical already, and node names are
+       canonical: an exact match needs no canonicalization.  Anything else
+       (upper case, a root dot, escapes) is canonicalized and looked up. */
+    n = len == 0 || len > MA_DNS_NAME_TEXT_MAX ? NULL
+                                                : ma_node_find(z, name, len, ma_name_hash(name, len));
+    if (n != NULL)
+        return ma_static_answer(z, n, name, len, type, idx, answer_out);
+    rc = ma__dns_name_canon_fixed(canon, name, len, &len);
+    if (rc != MA_OK)
+        return rc;
+    n = ma_node_find(z, key, len, ma_name_hash(key, len));
+    return ma_static_answer(z, n, key, len, type, idx, answer_out);
+}
+
+/* The in-memory path (ma_resolver.canon): the name is canonical and hashed. */
+static int ma_static_resolve_canon(void *payload, const char *canon, size_t len, uint64_t hash,
+                                   ma_dns_type type, ma_dns_answer **answer_out)
+{
+    const ma_static_zone *z = payload;
+    int idx = ma_type_index(type);
+    if (idx < 0)
+        return MA_EINVAL;
+    return ma_static_answer(z, ma_node_find(z, canon, len, hash), canon, len, type, idx,
+                            answer_out);
 }
 
 static void ma_static_destroy(void *payload)
@@ -601,6 +618,8 @@ int ma_resolver_static_new(ma_resolver **out, ma_ctx *ctx, ma_static_zone *z)
     if (rc != MA_OK) {
         *out = NULL;
         ma_zone_unref(z);
+        return rc;
     }
-    return rc;
+    (*out)->canon = ma_static_resolve_canon;
+    return MA_OK;
 }
