@@ -14,13 +14,27 @@ void ma__buf_init(ma_buf *b, const ma_ctx *ctx)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->borrowed = 0;
+}
+
+void ma__buf_init_on(ma_buf *b, const ma_ctx *ctx, char *mem, size_t cap)
+{
+    b->ctx = ctx;
+    b->data = mem;
+    b->len = 0;
+    b->cap = cap;
+    b->borrowed = 1;
+    if (cap > 0)
+        mem[0] = '\0';
 }
 
 void ma__buf_free(ma_buf *b)
 {
-    ma__free(b->ctx, b->data);
+    if (!b->borrowed)
+        ma__free(b->ctx, b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->borrowed = 0;
 }
 
 void ma__buf_reset(ma_buf *b)
@@ -47,9 +61,21 @@ int ma__buf_reserve(ma_buf *b, size_t extra)
         }
         cap *= 2;
     }
-    p = ma__realloc(b->ctx, b->data, cap);
-    if (p == NULL)
-        return MA_ENOMEM;
+    if (b->borrowed) {
+        /* Leave the caller's memory for the heap. */
+        if (b->ctx == NULL)
+            return MA_ENOMEM;
+        p = ma__alloc(b->ctx, cap);
+        if (p == NULL)
+            return MA_ENOMEM;
+        if (b->data != NULL)
+            memcpy(p, b->data, b->len + 1 <= b->cap ? b->len + 1 : b->len);
+        b->borrowed = 0;
+    } else {
+        p = ma__realloc(b->ctx, b->data, cap);
+        if (p == NULL)
+            return MA_ENOMEM;
+    }
     b->data = p;
     b->cap = cap;
     return MA_OK;
@@ -95,6 +121,20 @@ int ma__buf_printf(ma_buf *b, const char *fmt, ...)
 char *ma__buf_steal(ma_buf *b, size_t *len_out)
 {
     char *p;
+    if (b->borrowed) {
+        /* The caller's memory cannot be handed on: copy it to the heap. */
+        p = b->ctx ? ma__alloc(b->ctx, b->len + 1) : NULL;
+        if (p == NULL)
+            return NULL;
+        memcpy(p, b->data, b->len);
+        p[b->len] = '\0';
+        if (len_out)
+            *len_out = b->len;
+        b->data = NULL;
+        b->len = b->cap = 0;
+        b->borrowed = 0;
+        return p;
+    }
     if (b->data == NULL) {
         if (ma__buf_reserve(b, 0) != MA_OK)
             return NULL;

@@ -57,9 +57,17 @@ typedef struct ma_buf {
     char *data;
     size_t len;
     size_t cap;
+    int borrowed;         /* data is the caller's memory (ma__buf_init_on) */
 } ma_buf;
 
 void ma__buf_init(ma_buf *b, const ma_ctx *ctx);
+/*
+ * A buffer that starts in the caller's memory (cap bytes, e.g. on the
+ * stack): no allocation while the content fits; when it outgrows it, the
+ * content moves to the heap (or, with ctx NULL, the growth fails with
+ * MA_ENOMEM).  ma__buf_free() releases only heap storage.
+ */
+void ma__buf_init_on(ma_buf *b, const ma_ctx *ctx, char *mem, size_t cap);
 void ma__buf_free(ma_buf *b);                 /* releases the storage */
 void ma__buf_reset(ma_buf *b);                /* len = 0, keeps storage */
 int ma__buf_reserve(ma_buf *b, size_t extra); /* room for extra more bytes + NUL */

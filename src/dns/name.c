@@ -187,10 +187,7 @@ int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *ou
         return MA_OK;
     }
     /* A buffer over the caller's array, large enough that it never grows. */
-    b.ctx = NULL;
-    b.data = buf;
-    b.len = 0;
-    b.cap = MA_DNS_CANON_CAP;
+    ma__buf_init_on(&b, NULL, buf, MA_DNS_CANON_CAP);
     rc = ma__dns_name_canon(&b, name, len);
     if (rc == MA_OK)
         *out_len = b.len;

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +31,10 @@ typedef struct spf_frame {
     int state;
     int redirected;          /* the record came through redirect= (none -> permerror) */
     int guessed;             /* the record is the best-guess record */
-    char *domain;            /* <domain> of this frame */
+    char *domain;            /* <domain> of this frame (arena) */
+    const char *qname;       /* its canonical DNS name (not NUL-terminated), or NULL */
+    size_t qlen;
+    uint64_t qhash;
     const ma_spf_record *rec; /* the record evaluated: own, a memo's, or the policy */
     ma_spf_record own;       /* a record parsed for this frame only */
     int owns;                /* own must be freed */
@@ -39,7 +43,10 @@ typedef struct spf_frame {
     /* the current term's evaluation */
     int tstate;
     int counted;             /* the term was counted against the DNS-term limit */
-    char *target;            /* expanded <target-name> */
+    char *target;            /* expanded <target-name> (arena, or the frame's domain) */
+    const char *tq;          /* its canonical DNS name when known (not NUL-terminated) */
+    size_t tqlen;
+    uint64_t tqhash;
     uint32_t qid;            /* primary question */
     uint32_t *sub;           /* address questions for MX names */
     size_t nsub;
@@ -84,22 +91,23 @@ typedef struct spf_job {
     uint32_t exp_id;
     /* results */
     int result;
-    ma_buf mechanism;
-    ma_buf domain;
+    const char *mech;        /* the mechanism that decided (arena or static), or NULL */
+    const char *dom;         /* the domain whose record decided (arena), or NULL */
     ma_buf problem;
     ma_buf explanation;
-    ma_buf scratch;
+    /* The first arena chunk: a typical evaluation allocates nothing more. */
+    union {
+        long double align;
+        unsigned char bytes[4096];
+    } arena0;
 } spf_job;
+
+/* Room on the stack for one macro expansion before it moves to the heap. */
+#define SPF_EXPAND_STACK 512
 
 static const ma_job_vtable spf_vt;
 
 /* ------------------------------------------------------------------ helpers */
-
-static int spf_set(ma_buf *b, const char *s, size_t len)
-{
-    ma__buf_reset(b);
-    return ma__buf_append(b, s, len);
-}
 
 /* Strings and arrays of an evaluation live in the job's arena. */
 static char *spf_dup(spf_job *s, const char *p, size_t len)
@@ -127,6 +135,7 @@ static void frame_term_reset(spf_job *s, spf_frame *f)
 {
     (void)s;
     f->target = NULL;
+    f->tq = NULL;
     f->sub = NULL;
     f->nsub = 0;
     f->tstate = TS_START;
@@ -189,9 +198,8 @@ static int spf_final(spf_job *s, int result)
 {
     s->result = result;
     /* The domain whose evaluation ended it, for errors too. */
-    if (s->domain.len == 0 && s->nframes > 0 && top(s)->domain != NULL &&
-        spf_set(&s->domain, top(s)->domain, strlen(top(s)->domain)) != MA_OK)
-        return MA_ENOMEM;
+    if (s->dom == NULL && s->nframes > 0 && top(s)->domain != NULL)
+        s->dom = top(s)->domain;
     return MA_JOB_DONE;
 }
 
@@ -351,16 +359,29 @@ static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc
 {
     ma_spf_macro_env env;
     ma_errbuf err;
+    char stack[SPF_EXPAND_STACK];
+    ma_buf out;
     int r;
 
     if (f->target != NULL)
         return M_MATCH;
     if (t->spec == NULL) {
-        f->target = spf_dup(s, f->domain, strlen(f->domain));
+        f->target = f->domain;
+        f->tq = f->qname;
+        f->tqlen = f->qlen;
+        f->tqhash = f->qhash;
+        return M_MATCH;
+    }
+    if (t->literal) {
+        /* Expanded and canonicalized when the record was parsed. */
+        f->target = spf_dup(s, t->spec, t->tname_len);
         if (f->target == NULL) {
             *rc = MA_ENOMEM;
             return M_ERROR;
         }
+        f->tq = t->tname;
+        f->tqlen = t->tname_len;
+        f->tqhash = t->thash;
         return M_MATCH;
     }
     if (ma__spf_macro_uses_p(t->spec, t->spec_len)) {
@@ -374,10 +395,13 @@ static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc
     }
     spf_env(s, f->domain, &env);
     ma__err_clear(&err);
-    ma__buf_reset(&s->scratch);
-    r = ma__spf_expand_domain(&s->scratch, s->job.ctx, t->spec, t->spec_len, &env, &err);
-    if (r == MA_ENOMEM) {
-        *rc = r;
+    ma__buf_init_on(&out, s->job.ctx, stack, sizeof stack);
+    r = ma__spf_expand_domain(&out, s->job.ctx, t->spec, t->spec_len, &env, &err);
+    if (r == MA_OK)
+        f->target = spf_dup(s, out.data, out.len);
+    ma__buf_free(&out);
+    if (r == MA_ENOMEM || (r == MA_OK && f->target == NULL)) {
+        *rc = MA_ENOMEM;
         return M_ERROR;
     }
     if (r != MA_OK) {
@@ -394,25 +418,36 @@ static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc
         *rc = spf_perm(s, "invalid domain-spec in '%s'", what);
         return M_ERROR;
     }
-    f->target = spf_dup(s, s->scratch.data, s->scratch.len);
-    if (f->target == NULL) {
-        *rc = MA_ENOMEM;
-        return M_ERROR;
-    }
     return M_MATCH;
 }
 
 /* ---------------------------------------------------------------- mechanisms */
 
+/* The first prefix bits of two IPv4 addresses agree (prefix <= 32). */
+static int ip4_prefix_eq(const unsigned char *a, const unsigned char *b, unsigned int prefix)
+{
+    uint32_t x = ((uint32_t)(a[0] ^ b[0]) << 24) | ((uint32_t)(a[1] ^ b[1]) << 16) |
+                 ((uint32_t)(a[2] ^ b[2]) << 8) | (uint32_t)(a[3] ^ b[3]);
+    return prefix == 0 || (x >> (32 - prefix)) == 0;
+}
+
+/* Is the client (never IPv4-mapped: see ma_spf_job_new) within net/prefix? */
+static int client_in(const spf_job *s, const ma_ip *net, unsigned int prefix)
+{
+    if (net->family == MA_IP_V4 && s->ip.family == MA_IP_V4)
+        return prefix <= 32 && ip4_prefix_eq(s->ip.addr, net->addr, prefix);
+    return ma_ip_in_network(&s->ip, net, prefix);
+}
+
 /* Does any address in answer a match the client within the CIDR lengths? */
 static int addrs_match(const spf_job *s, const ma_dns_answer *a, const ma_spf_term *t)
 {
-    size_t i;
-    for (i = 0; i < ma_dns_answer_count(a); i++) {
-        ma_ip ip;
-        if (ma_dns_answer_addr(a, i, &ip) != MA_OK)
-            continue;
-        if (ma_ip_in_network(&s->ip, &ip, ip.family == MA_IP_V4 ? t->cidr4 : t->cidr6))
+    size_t i, n = ma_dns_answer_count(a);
+    if (a->type != MA_DNS_A && a->type != MA_DNS_AAAA)
+        return 0;
+    for (i = 0; i < n; i++) {
+        const ma_ip *ip = &a->recs[i].ip;
+        if (client_in(s, ip, ip->family == MA_IP_V4 ? t->cidr4 : t->cidr6))
             return 1;
     }
     return 0;
@@ -424,7 +459,10 @@ static int ask_primary(spf_job *s, spf_frame *f, ma_dns_type type, int *rc)
     int r;
     if (f->tstate != TS_START)
         return M_MATCH;
-    r = ma__job_ask(&s->job, f->target, strlen(f->target), type, &f->qid);
+    if (f->tq != NULL)
+        r = ma__job_ask_canon(&s->job, f->tq, f->tqlen, f->tqhash, type, &f->qid);
+    else
+        r = ma__job_ask(&s->job, f->target, strlen(f->target), type, &f->qid);
     if (r == MA_ESYNTAX) {
         *rc = spf_perm(s, "invalid target name '%s'", f->target);
         return M_ERROR;
@@ -552,7 +590,10 @@ static int mech_ptr(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc)
 
 /* ------------------------------------------------------------------ frames */
 
-static int push_frame(spf_job *s, int kind, const char *domain)
+/* A new frame for domain (arena memory, kept as it is); qname is its
+   canonical name when known (NULL: found when the record is asked for). */
+static int push_frame(spf_job *s, int kind, char *domain, const char *qname, size_t qlen,
+                      uint64_t qhash)
 {
     spf_frame *f;
     if (s->nframes == s->maxframes)
@@ -561,9 +602,10 @@ static int push_frame(spf_job *s, int kind, const char *domain)
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->state = FS_FETCH;
-    f->domain = spf_dup(s, domain, strlen(domain));
-    if (f->domain == NULL)
-        return MA_ENOMEM;
+    f->domain = domain;
+    f->qname = qname;
+    f->qlen = qlen;
+    f->qhash = qhash;
     s->nframes++;
     return MA_OK;
 }
@@ -662,7 +704,19 @@ static int frame_fetch(spf_job *s, spf_frame *f)
     int rc;
 
     if (f->tstate == TS_START) {
-        rc = ma__job_ask(job, f->domain, strlen(f->domain), MA_DNS_TXT, &f->qid);
+        if (f->qname != NULL) {
+            rc = ma__job_ask_canon(job, f->qname, f->qlen, f->qhash, MA_DNS_TXT, &f->qid);
+        } else {
+            rc = ma__job_ask(job, f->domain, strlen(f->domain), MA_DNS_TXT, &f->qid);
+            if (rc == MA_OK) {
+                /* The question holds the canonical name: a and mx without
+                   a domain-spec ask for it too. */
+                const ma_dns_question *q = job->qs[f->qid - 1];
+                f->qname = q->name;
+                f->qlen = q->name_len;
+                f->qhash = q->hash;
+            }
+        }
         if (rc == MA_ESYNTAX) {
             f->result = MA_SPF_NONE;
             f->state = FS_DONE;
@@ -749,18 +803,16 @@ static int frame_match(spf_job *s, spf_frame *f, const ma_spf_term *t)
     f->matched = 1;
     f->state = FS_DONE;
     if (s->nframes == 1 || f->kind == FRAME_POLICY) {
-        int rc;
-        ma__buf_reset(&s->mechanism);
-        if (f->kind == FRAME_POLICY)
-            rc = ma__buf_append(&s->mechanism, "local policy: ", 14);
-        else
-            rc = f->guessed ? ma__buf_append(&s->mechanism, "best guess: ", 12) : MA_OK;
-        if (rc == MA_OK)
-            rc = ma__buf_append(&s->mechanism, t->text, t->text_len);
-        if (rc == MA_OK)
-            rc = spf_set(&s->domain, f->domain, strlen(f->domain));
-        if (rc != MA_OK)
-            return rc;
+        const char *pre = f->kind == FRAME_POLICY ? "local policy: " : f->guessed ? "best guess: " : "";
+        size_t plen = strlen(pre);
+        char *m = ma__job_alloc(&s->job, plen + t->text_len + 1);
+        if (m == NULL)
+            return MA_ENOMEM;
+        memcpy(m, pre, plen);
+        memcpy(m + plen, t->text, t->text_len);
+        m[plen + t->text_len] = '\0';
+        s->mech = m;
+        s->dom = f->domain;
     }
     return MA_OK;
 }
@@ -783,7 +835,7 @@ static int enter_policy(spf_job *s, spf_frame *f)
 {
     int rc;
     f->policy_done = 1;
-    rc = push_frame(s, FRAME_POLICY, f->domain);
+    rc = push_frame(s, FRAME_POLICY, f->domain, f->qname, f->qlen, f->qhash);
     if (rc != MA_OK)
         return rc;
     top(s)->rec = &s->policy;
@@ -815,10 +867,11 @@ static int frame_terms(spf_job *s)
             break;
         case MA_SPF_IP4:
         case MA_SPF_IP6:
-            m = ma_ip_in_network(&s->ip, &t->ip, t->kind == MA_SPF_IP4 ? t->cidr4 : t->cidr6)
-                    ? M_MATCH
-                    : M_NOMATCH;
-            break;
+            if (client_in(s, &t->ip, t->kind == MA_SPF_IP4 ? t->cidr4 : t->cidr6))
+                return frame_match(s, f, t);
+            /* Nothing of the term's state was touched. */
+            f->idx++;
+            continue;
         default:
             if (count_term(s, f, t, &rc))
                 return rc;
@@ -838,7 +891,7 @@ static int frame_terms(spf_job *s)
                 case MA_SPF_INCLUDE: {
                     char *target = f->target;
                     f->target = NULL;
-                    rc = push_frame(s, FRAME_INCLUDE, target);
+                    rc = push_frame(s, FRAME_INCLUDE, target, f->tq, f->tqlen, f->tqhash);
                     if (rc == MA_ELIMIT)
                         return spf_perm(s, "includes nested too deeply at %s", f->domain);
                     return rc;
@@ -875,6 +928,11 @@ static int frame_terms(spf_job *s)
             return rc;
         {
             char *target = f->target;
+            /* A canonical name inside a record of the frame's own is freed
+               with it: then the TXT question finds the name again. */
+            const char *tq = f->owns ? NULL : f->tq;
+            size_t tqlen = f->tqlen;
+            uint64_t tqhash = f->tqhash;
             f->target = NULL;
             frame_term_reset(s, f);
             if (f->owns)
@@ -882,6 +940,9 @@ static int frame_terms(spf_job *s)
             f->owns = 0;
             f->rec = NULL;
             f->domain = target;
+            f->qname = tq;
+            f->qlen = tqlen;
+            f->qhash = tqhash;
             f->redirected = 1;
             f->guessed = 0;
             f->state = FS_FETCH;
@@ -894,9 +955,8 @@ static int frame_terms(spf_job *s)
     f->matched = 0;
     f->state = FS_DONE;
     if (s->nframes == 1) {
-        if (spf_set(&s->mechanism, "default", 7) != MA_OK ||
-            spf_set(&s->domain, f->domain, strlen(f->domain)) != MA_OK)
-            return MA_ENOMEM;
+        s->mech = "default";
+        s->dom = f->domain;
     }
     return MA_OK;
 }
@@ -912,8 +972,8 @@ static int frame_pop(spf_job *s)
     if (s->nframes == 1) {
         if (result == MA_SPF_NONE && redirected)
             return spf_perm(s, "redirect target %s has no SPF record", dom);
-        if (result == MA_SPF_NONE && spf_set(&s->domain, dom, strlen(dom)) != MA_OK)
-            return MA_ENOMEM;
+        if (result == MA_SPF_NONE)
+            s->dom = dom;
         if (result == MA_SPF_FAIL && f->rec != NULL && f->rec->exp >= 0 && matched)
             return MA_OK; /* the explanation is fetched by spf_step */
         return spf_final(s, result);
@@ -926,8 +986,7 @@ static int frame_pop(spf_job *s)
             parent->result = result;
             parent->matched = 1;
             parent->state = FS_DONE;
-            if (spf_set(&s->domain, parent->domain, strlen(parent->domain)) != MA_OK)
-                return MA_ENOMEM;
+            s->dom = parent->domain;
             return MA_OK;
         }
         return MA_OK; /* resume the parent at its final all */
@@ -969,15 +1028,16 @@ static int spf_explain(spf_job *s)
             if (rc != MA_OK)
                 return rc;
         }
+        char stack[SPF_EXPAND_STACK];
+        ma_buf out;
         spf_env(s, f->domain, &env);
-        ma__buf_reset(&s->scratch);
+        ma__buf_init_on(&out, job->ctx, stack, sizeof stack);
         rc = t->spec == NULL ? MA_ESYNTAX
-                             : ma__spf_expand_domain(&s->scratch, job->ctx, t->spec, t->spec_len,
-                                                     &env, &err);
-        if (rc == MA_ENOMEM)
-            return rc;
+                             : ma__spf_expand_domain(&out, job->ctx, t->spec, t->spec_len, &env,
+                                                     &err);
         if (rc == MA_OK)
-            rc = ma__job_ask(job, s->scratch.data, s->scratch.len, MA_DNS_TXT, &s->exp_id);
+            rc = ma__job_ask(job, out.data, out.len, MA_DNS_TXT, &s->exp_id);
+        ma__buf_free(&out);
         if (rc == MA_ENOMEM)
             return rc;
         if (rc != MA_OK) {
@@ -1034,7 +1094,7 @@ static int spf_default_explanation(spf_job *s)
         if (rc != MA_OK)
             return rc;
     }
-    spf_env(s, s->domain.data ? s->domain.data : "", &env);
+    spf_env(s, s->dom ? s->dom : "", &env);
     rc = ma__spf_macro_expand(&s->explanation, s->job.ctx, s->default_exp, strlen(s->default_exp),
                               &env, MA_SPF_MACRO_EXP, &err);
     if (rc == MA_ENOMEM)
@@ -1105,11 +1165,8 @@ static void spf_destroy(ma_job *job)
         frame_clear(s, &s->frames[i]);
     if (s->have_policy)
         ma__spf_record_free(&s->policy, ctx);
-    ma__buf_free(&s->mechanism);
-    ma__buf_free(&s->domain);
     ma__buf_free(&s->problem);
     ma__buf_free(&s->explanation);
-    ma__buf_free(&s->scratch);
 }
 
 static const ma_job_vtable spf_vt = { "spf", spf_step, spf_destroy };
@@ -1157,8 +1214,10 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     spf_job *s;
     const char *identity, *at;
     int failed = 0, rc;
-    size_t maxframes;
+    size_t maxframes, dlen;
+    char normbuf[256];
     ma_buf norm;
+    char *dom;
 
     if (out == NULL)
         return MA_EINVAL;
@@ -1174,16 +1233,16 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
         (params->helo == NULL || params->helo[0] == '\0'))
         return MA_EINVAL;
 
-    s = ma__calloc(ctx, 1, sizeof *s);
+    /* Everything but the arena's first chunk starts zeroed. */
+    s = ma__alloc(ctx, sizeof *s);
     if (s == NULL)
         return MA_ENOMEM;
+    memset(s, 0, offsetof(spf_job, arena0));
     ma__job_init(&s->job, ctx, &spf_vt);
+    ma__job_arena_seed(&s->job, s->arena0.bytes, sizeof s->arena0.bytes);
     s->result = -1;
-    ma__buf_init(&s->mechanism, ctx);
-    ma__buf_init(&s->domain, ctx);
     ma__buf_init(&s->problem, ctx);
     ma__buf_init(&s->explanation, ctx);
-    ma__buf_init(&s->scratch, ctx);
     s->start_ms = ma_ctx_now_ms(ctx);
     /* 5: an IPv4-mapped IPv6 client is treated as the IPv4 client it is. */
     if (!ma_ip_unmap_v4(&params->ip, &s->ip))
@@ -1199,23 +1258,21 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     /* 4.3: <sender> with an empty local-part gets "postmaster". */
     identity = s->is_helo ? params->helo : params->sender;
     at = s->is_helo ? NULL : strrchr(identity, '@');
-    {
-        ma_buf b;
-        ma__buf_init(&b, ctx);
-        if (at == NULL || at == identity) {
-            rc = ma__buf_append(&b, "postmaster@", 11);
-            s->local_len = 10;
-            if (rc == MA_OK)
-                rc = ma__buf_append(&b, at ? at + 1 : identity, strlen(at ? at + 1 : identity));
-        } else {
-            rc = ma__buf_append(&b, identity, strlen(identity));
-            s->local_len = (size_t)(at - identity);
+    if (at == NULL || at == identity) {
+        const char *d = at ? at + 1 : identity;
+        size_t n = strlen(d);
+        s->local_len = 10;
+        s->sender = n < SIZE_MAX - 12 ? ma__job_alloc(&s->job, n + 12) : NULL;
+        if (s->sender != NULL) {
+            memcpy(s->sender, "postmaster@", 11);
+            memcpy(s->sender + 11, d, n + 1);
         }
-        s->sender = rc == MA_OK ? spf_dup(s, b.data, b.len) : NULL;
-        ma__buf_free(&b);
-        if (s->sender == NULL)
-            failed = 1;
+    } else {
+        s->sender = spf_dup(s, identity, strlen(identity));
+        s->local_len = (size_t)(at - identity);
     }
+    if (s->sender == NULL)
+        failed = 1;
     if (!failed && params->local_policy != NULL) {
         ma_errbuf err;
         ma_buf b;
@@ -1244,9 +1301,10 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     }
 
     /* 4.3: a malformed or single-label domain gives "none" at once. */
-    ma__buf_init(&norm, ctx);
-    rc = ma__domain_normalize_buf(&norm, ctx, s->sender + s->local_len + 1,
-                                  strlen(s->sender + s->local_len + 1), MA_DOMAIN_ALLOW_UNDERSCORE);
+    dom = s->sender + s->local_len + 1;
+    dlen = strlen(dom);
+    ma__buf_init_on(&norm, ctx, normbuf, sizeof normbuf);
+    rc = ma__domain_normalize_buf(&norm, ctx, dom, dlen, MA_DOMAIN_ALLOW_UNDERSCORE);
     if (rc == MA_ENOMEM) {
         ma__buf_free(&norm);
         ma_job_free(&s->job);
@@ -1254,10 +1312,8 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     }
     if (rc != MA_OK) {
         s->result = MA_SPF_NONE;
-        rc = spf_set(&s->problem, "the domain is not a valid multi-label name", 42);
-        if (rc == MA_OK)
-            rc = spf_set(&s->domain, s->sender + s->local_len + 1,
-                         strlen(s->sender + s->local_len + 1));
+        rc = ma__buf_append(&s->problem, "the domain is not a valid multi-label name", 42);
+        s->dom = dom;
         ma__buf_free(&norm);
         if (rc != MA_OK) {
             ma_job_free(&s->job);
@@ -1266,7 +1322,13 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
         *out = &s->job;
         return MA_OK;
     }
-    rc = push_frame(s, FRAME_TOP, norm.data);
+    /* The normalized name is usually the name as given: no copy then. */
+    if (norm.len == dlen && memcmp(norm.data, dom, dlen) == 0)
+        rc = push_frame(s, FRAME_TOP, dom, NULL, 0, 0);
+    else if ((dom = spf_dup(s, norm.data, norm.len)) != NULL)
+        rc = push_frame(s, FRAME_TOP, dom, NULL, 0, 0);
+    else
+        rc = MA_ENOMEM;
     ma__buf_free(&norm);
     if (rc != MA_OK) {
         ma_job_free(&s->job);
@@ -1305,13 +1367,13 @@ const char *ma_spf_job_explanation(const ma_job *job)
 const char *ma_spf_job_mechanism(const ma_job *job)
 {
     const spf_job *s = as_spf(job);
-    return s ? buf_str(&s->mechanism) : "";
+    return s && s->mech ? s->mech : "";
 }
 
 const char *ma_spf_job_domain(const ma_job *job)
 {
     const spf_job *s = as_spf(job);
-    return s ? buf_str(&s->domain) : "";
+    return s && s->dom ? s->dom : "";
 }
 
 const char *ma_spf_job_identity(const ma_job *job)
@@ -1474,10 +1536,10 @@ int ma_spf_received_spf(char **out, const ma_job *job)
         if (rc == MA_OK)
             rc = put_value(&b, s->receiver);
     }
-    if (rc == MA_OK && s->mechanism.len > 0) {
+    if (rc == MA_OK && s->mech != NULL && s->mech[0] != '\0') {
         rc = ma__buf_append(&b, "; mechanism=", 12);
         if (rc == MA_OK)
-            rc = put_value(&b, s->mechanism.data);
+            rc = put_value(&b, s->mech);
     }
     if (rc == MA_OK && s->problem.len > 0 &&
         (s->result == MA_SPF_PERMERROR || s->result == MA_SPF_TEMPERROR)) {

@@ -419,6 +419,49 @@ static size_t ma_spf_r_scan(const unsigned char *s, size_t len, size_t *n)
     return ma_spf_r_scan_bytes(s, i, len, n);
 }
 
+/*
+ * The fixed target of a domain-spec without macros: what expanding it
+ * gives (7.3: one trailing dot is dropped) and its canonical DNS name, so
+ * that evaluations ask for it without expanding, canonicalizing or hashing.
+ * Only plain names (letters, digits, '-', '_', labels of 1-63, at most 253
+ * octets) take this path; any other spec is expanded at evaluation time.
+ */
+static void ma_spf_r_literal(ma_spf_term *t, const char *copy, const char *lower)
+{
+    const char *sp = t->spec;
+    size_t n = t->spec_len, i, label = 0;
+
+    t->literal = 0;
+    t->tname = NULL;
+    t->tname_len = 0;
+    t->thash = 0;
+    if (sp == NULL || t->kind >= MA_SPF_EXP)
+        return;
+    if (n > 0 && sp[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 253)
+        return;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)sp[i];
+        if (c == '.') {
+            if (label == 0)
+                return;
+            label = 0;
+        } else if (ma__is_alpha(c) || ma__is_digit(c) || c == '-' || c == '_') {
+            if (++label > 63)
+                return;
+        } else {
+            return;
+        }
+    }
+    if (label == 0 || !ma__spf_is_toplabel(sp + n - label, label))
+        return;
+    t->tname = lower + (sp - copy);
+    t->tname_len = n;
+    t->thash = ma__dns_name_hash(t->tname, n);
+    t->literal = 1;
+}
+
 static void ma_spf_r_reset(ma_spf_record *rec)
 {
     rec->text = NULL;
@@ -435,7 +478,7 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
     const unsigned char *s = (const unsigned char *)text;
     size_t i, n = 0, k = 0, size;
     ma_spf_term *terms;
-    char *copy;
+    char *copy, *lower;
     void *block;
     int rc;
 
@@ -468,17 +511,20 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
         return MA_ELIMIT;
     }
 
-    /* One block: the terms, then the text. */
+    /* One block: the terms, the text, the text lower-cased. */
     size = n * sizeof *terms;
-    if (len > SIZE_MAX - size - 1)
+    if (len > (SIZE_MAX - size) / 2 - 1)
         return MA_ENOMEM;
-    block = ma__alloc(ctx, size + len + 1);
+    block = ma__alloc(ctx, size + 2 * (len + 1));
     if (block == NULL)
         return MA_ENOMEM;
     terms = block;
     copy = (char *)block + size;
     memcpy(copy, text, len);
     copy[len] = '\0';
+    lower = copy + len + 1;
+    for (i = 0; i <= len; i++)
+        lower[i] = (char)ma__lower((unsigned char)copy[i]);
 
     /* Pass 2: the terms. */
     i = 6;
@@ -495,6 +541,8 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
         i = sp != NULL ? (size_t)(sp - copy) : len;
         t = &terms[k];
         rc = ma_spf_r_term(t, copy, start, i - start, err);
+        if (rc == MA_OK)
+            ma_spf_r_literal(t, copy, lower);
         if (rc == MA_OK && (t->kind == MA_SPF_REDIRECT || t->kind == MA_SPF_EXP)) {
             int *slot = t->kind == MA_SPF_REDIRECT ? &rec->redirect : &rec->exp;
             /* 6: "MUST NOT appear in a record more than once each" */

@@ -39,9 +39,18 @@ typedef struct ma_spf_term {
     const char *text;      /* the whole term as written, e.g. "-ip4:192.0.2.0/24" */
     size_t text_len;
     size_t offset;         /* offset of the term in the record */
+    /* A domain-spec without macros names one fixed target, worked out at
+       parse time: literal is 1, the expansion is spec's first tname_len
+       bytes, and tname (same length, in the record's lower-cased copy) is
+       its canonical DNS name with hash thash (ma__dns_name_hash).  0 for
+       specs that are expanded at evaluation time. */
+    uint8_t literal;
+    const char *tname;
+    size_t tname_len;
+    uint64_t thash;
 } ma_spf_term;
 
-/* One allocation holds the terms array followed by the text. */
+/* One allocation holds the terms array, the text and its lower-cased copy. */
 typedef struct ma_spf_record {
     char *text;            /* NUL-terminated copy of the record */
     size_t len;
