@@ -168,6 +168,39 @@ static int ma_domain_add_idn_label(ma_dname *dn, char *s, size_t len, unsigned i
     return rc;
 }
 
+/*
+ * Whether s is already in normal form: lower-case LDH labels (and '_' when
+ * allowed) of 1-63 octets, no '-' at a label's ends, no A-label to check,
+ * at most MA_DOMAIN_MAX octets.  *labels gets their number.  Most names
+ * are, and need no copy.
+ */
+static bool ma_domain_plain(const char *s, size_t len, unsigned int flags, size_t *labels)
+{
+    size_t i, start = 0, n = 0;
+    bool under = (flags & MA_DOMAIN_ALLOW_UNDERSCORE) != 0;
+
+    if (len == 0 || len > MA_DOMAIN_MAX)
+        return false;
+    for (i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)s[i] : '.';
+        if (c == '.') {
+            size_t l = i - start;
+            if (l == 0 || l > MA_LABEL_MAX || s[start] == '-' || s[i - 1] == '-')
+                return false;
+            if (l >= 4 && s[start] == 'x' && s[start + 1] == 'n' && s[start + 2] == '-' &&
+                s[start + 3] == '-')
+                return false;
+            n++;
+            start = i + 1;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                     (c == '_' && under))) {
+            return false;
+        }
+    }
+    *labels = n;
+    return true;
+}
+
 int ma__domain_normalize_buf(ma_buf *out, const ma_ctx *ctx, const char *name, size_t len,
                              unsigned int flags)
 {
@@ -181,6 +214,14 @@ int ma__domain_normalize_buf(ma_buf *out, const ma_ctx *ctx, const char *name, s
         return MA_EINVAL;
     if (len == 0 || len > MA_DOMAIN_INPUT_MAX)
         return MA_ESYNTAX;
+    {
+        size_t n = name[len - 1] == '.' ? len - 1 : len, labels;
+        if (ma_domain_plain(name, n, flags, &labels)) {
+            if (labels < 2 && !(flags & MA_DOMAIN_ALLOW_SINGLE_LABEL))
+                return MA_ESYNTAX;
+            return ma__buf_append(out, name, n);
+        }
+    }
     memcpy(in, name, len);
     if (memchr(in, '\0', len) != NULL)
         return MA_ESYNTAX;

@@ -87,6 +87,13 @@ int ma__dns_name_canon(ma_buf *out, const char *name, size_t len);
  */
 int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len);
 
+/*
+ * Whether name is already in canonical form and needs no rewriting: only
+ * lower-case letters, digits, '-', '_' and dots between labels of 1 to 63
+ * octets, at most 253 octets, no root dot.  Most names a job asks are.
+ */
+int ma__dns_name_is_canon(const char *name, size_t len);
+
 /* The length of name without its root dot (one final dot that is not escaped). */
 size_t ma__dns_name_strip_root(const char *name, size_t len);
 

@@ -92,6 +92,8 @@ int ma__job_ask(ma_job *job, const char *name, size_t len, ma_dns_type type, uin
 
     if (!ma__dns_type_valid(type))
         return MA_EINVAL;
+    if (ma__dns_name_is_canon(name, len))
+        return ma__job_ask_canon(job, name, len, ma__dns_name_hash(name, len), type, id_out);
     rc = ma__dns_name_canon_fixed(stack, name, len, &len);
     if (rc != MA_OK)
         return rc;

@@ -74,6 +74,7 @@ typedef struct spf_job {
     char *sender;            /* local@domain of the identity, postmaster@ filled in */
     char *mailfrom;          /* MAIL FROM as given ("" for the null reverse-path) */
     size_t local_len;        /* length of the local part in sender */
+    size_t sender_len, helo_len, receiver_len;
     char *helo;
     char *receiver;
     char *default_exp;
@@ -158,18 +159,18 @@ static void spf_env(spf_job *s, const char *domain, ma_spf_macro_env *env)
     const char *at = s->sender + s->local_len;
     memset(env, 0, sizeof *env);
     env->sender = s->sender;
-    env->sender_len = strlen(s->sender);
+    env->sender_len = s->sender_len;
     env->local = s->sender;
     env->local_len = s->local_len;
     env->sender_domain = at + 1;
-    env->sender_domain_len = strlen(at + 1);
+    env->sender_domain_len = s->sender_len - s->local_len - 1;
     env->domain = domain;
     env->domain_len = strlen(domain);
     env->ip = &s->ip;
     env->helo = s->helo ? s->helo : "";
-    env->helo_len = s->helo ? strlen(s->helo) : 0;
+    env->helo_len = s->helo_len;
     env->receiver = s->receiver;
-    env->receiver_len = strlen(s->receiver);
+    env->receiver_len = s->receiver_len;
     env->now = s->start_ms / 1000;
     env->validated = NULL;
     if (s->ptr.state == 3) {
@@ -1273,6 +1274,10 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     }
     if (s->sender == NULL)
         failed = 1;
+    else
+        s->sender_len = strlen(s->sender);
+    s->helo_len = s->helo ? strlen(s->helo) : 0;
+    s->receiver_len = s->receiver ? strlen(s->receiver) : 0;
     if (!failed && params->local_policy != NULL) {
         ma_errbuf err;
         ma_buf b;
