@@ -147,6 +147,8 @@ struct ma_job {
     size_t nqs;
     size_t qcap;
     const ma_dns_question **outstanding; /* scratch for ma_job_questions() (arena) */
+    uint32_t *qtab;          /* open-addressing index of qs by hash: id, 0 empty (arena) */
+    size_t qtab_mask;        /* slots - 1; slots = 2 * qcap */
     size_t npending;
     int status;              /* 0 running, MA_JOB_DONE, or <0 failed */
     int started;

@@ -104,14 +104,18 @@ int ma__job_ask_canon(ma_job *job, const char *canon, size_t len, uint64_t h, ma
                       uint32_t *id_out)
 {
     ma_dns_question *q;
-    size_t i;
+    size_t slot;
 
-    for (i = 0; i < job->nqs; i++) {
-        q = job->qs[i];
-        if (q->hash == h && q->type == type && q->name_len == len &&
-            memcmp(q->name, canon, len) == 0) {
-            *id_out = q->id;
-            return MA_OK;
+    /* Deduplicate through the index: most probes hit an empty slot or the
+       question at once. */
+    if (job->qtab != NULL) {
+        for (slot = h & job->qtab_mask; job->qtab[slot] != 0; slot = (slot + 1) & job->qtab_mask) {
+            q = job->qs[job->qtab[slot] - 1];
+            if (q->hash == h && q->type == type && q->name_len == len &&
+                memcmp(q->name, canon, len) == 0) {
+                *id_out = q->id;
+                return MA_OK;
+            }
         }
     }
     if (!ma__dns_type_valid(type))
@@ -119,18 +123,31 @@ int ma__job_ask_canon(ma_job *job, const char *canon, size_t len, uint64_t h, ma
     if (job->nqs >= ma__limit(job->ctx, MA_LIMIT_JOB_QUESTIONS))
         return MA_ELIMIT;
     if (job->nqs == job->qcap) {
-        /* Both arrays live in the arena: grow by copying into new room. */
-        size_t cap = job->qcap ? job->qcap * 2 : 16;
+        /* The arrays live in the arena: grow by copying into new room, and
+           index the questions again in a table twice the capacity. */
+        size_t cap = job->qcap ? job->qcap * 2 : 32, i;
         ma_dns_question **qs = ma__job_alloc(job, cap * sizeof *qs);
         const ma_dns_question **out = ma__job_alloc(job, cap * sizeof *out);
-        if (qs == NULL || out == NULL)
+        uint32_t *tab = ma__job_alloc(job, 2 * cap * sizeof *tab);
+        if (qs == NULL || out == NULL || tab == NULL)
             return MA_ENOMEM;
         if (job->nqs)
             memcpy(qs, job->qs, job->nqs * sizeof *qs);
+        memset(tab, 0, 2 * cap * sizeof *tab);
         job->qs = qs;
         job->outstanding = out;
         job->qcap = cap;
+        job->qtab = tab;
+        job->qtab_mask = 2 * cap - 1;
+        for (i = 0; i < job->nqs; i++) {
+            for (slot = qs[i]->hash & job->qtab_mask; tab[slot] != 0;
+                 slot = (slot + 1) & job->qtab_mask)
+                ;
+            tab[slot] = qs[i]->id;
+        }
     }
+    for (slot = h & job->qtab_mask; job->qtab[slot] != 0; slot = (slot + 1) & job->qtab_mask)
+        ;
     /* The question and its name in one piece of the arena. */
     q = ma__job_alloc(job, sizeof *q + len + 1);
     if (q == NULL)
@@ -144,6 +161,7 @@ int ma__job_ask_canon(ma_job *job, const char *canon, size_t len, uint64_t h, ma
     q->id = (uint32_t)job->nqs + 1;
     q->answer = NULL;
     job->qs[job->nqs++] = q;
+    job->qtab[slot] = q->id;
     *id_out = q->id;
     if (job->inline_r != NULL && job->inline_rc == 0) {
         int rc = ma__resolver_resolve_canon(job->inline_r, q->name, len, h, type, &q->answer);
