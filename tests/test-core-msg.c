@@ -916,6 +916,78 @@ static void test_header_done(ma_ctx *ctx)
     ma_msg_free(m);
 }
 
+/* A header hook that counts its calls, checks the header is complete and
+   adds a body consumer (or fails with status when set). */
+typedef struct hook_st {
+    int calls;
+    size_t fields;
+    int complete;
+    int status;
+    coll *add;
+} hook_st;
+
+static int hook_fn(ma_msg *m, void *payload)
+{
+    hook_st *h = payload;
+    h->calls++;
+    h->fields = ma_msg_field_count(m);
+    h->complete = ma_msg_header_done(m);
+    if (h->status < 0)
+        return h->status;
+    return h->add ? ma_msg_add_body_consumer(m, coll_fn, h->add) : MA_OK;
+}
+
+static void test_header_hooks(ma_ctx *ctx)
+{
+    static const char in[] = "From: a\r\nTo: b\r\n\r\nbody line\r\n";
+    hook_st h1, h2;
+    ma_msg *m;
+    coll c;
+
+    /* One write holds the header and the body: the hook still adds its
+       consumer before the first body byte. */
+    memset(&h1, 0, sizeof h1);
+    memset(&h2, 0, sizeof h2);
+    coll_init(&c);
+    h1.add = &c;
+    ma_msg_new(&m, ctx);
+    is_int(ma_msg_on_header(m, hook_fn, &h1), MA_OK, "hook: registered");
+    is_int(ma_msg_on_header(m, hook_fn, &h2), MA_OK, "hook: second registered");
+    is_int(ma_msg_on_header(m, NULL, &h2), MA_EINVAL, "hook: NULL function refused");
+    is_int(ma_msg_write(m, in, sizeof in - 1), MA_OK, "hook: one write");
+    is_int(h1.calls, 1, "hook: called once");
+    is_int(h2.calls, 1, "hook: the second called once too");
+    is_int((long)h1.fields, 2, "hook: saw both fields");
+    ok(h1.complete, "hook: the header was complete");
+    is_int((long)c.data.len, 11, "hook: its consumer got the whole body");
+    is_int(ma_msg_on_header(m, hook_fn, &h2), MA_ESTATE, "hook: too late after the header");
+    is_int(ma_msg_finish(m), MA_OK, "hook: finish");
+    is_int(h1.calls, 1, "hook: not called again at finish");
+    is_int(c.finals, 1, "hook: its consumer got the final call");
+    sb_free(&c.data);
+    ma_msg_free(m);
+
+    /* No empty line: the hook runs at finish. */
+    memset(&h1, 0, sizeof h1);
+    ma_msg_new(&m, ctx);
+    ma_msg_on_header(m, hook_fn, &h1);
+    ma_msg_write(m, "Subject: x\r\n", 12);
+    is_int(h1.calls, 0, "hook: not before the header ends");
+    is_int(ma_msg_finish(m), MA_OK, "hook: finish without body");
+    is_int(h1.calls, 1, "hook: called at finish");
+    ma_msg_free(m);
+
+    /* A failing hook fails the reader with its status. */
+    memset(&h1, 0, sizeof h1);
+    h1.status = MA_EIO;
+    ma_msg_new(&m, ctx);
+    ma_msg_on_header(m, hook_fn, &h1);
+    is_int(ma_msg_write(m, in, sizeof in - 1), MA_EIO, "hook: its failure stops the write");
+    is_int(ma_msg_finish(m), MA_EIO, "hook: and stays");
+    ok(strstr(ma_msg_error(m), "header hook") != NULL, "hook: the error says so");
+    ma_msg_free(m);
+}
+
 static void test_consumers(ma_ctx *ctx)
 {
     ma_msg *m;
@@ -1199,6 +1271,7 @@ int main(void)
     test_body(ctx);
     test_header_done(ctx);
     test_consumers(ctx);
+    test_header_hooks(ctx);
     test_errors(ctx);
     test_limits();
     test_large();

@@ -38,6 +38,22 @@ MA_EXTERN(int) ma_msg_new(ma_msg **out, ma_ctx *ctx);
 MA_EXTERN(void) ma_msg_free(ma_msg *msg);
 
 /**
+ * Called once when the header is complete (at the empty line, or at
+ * ma_msg_finish() for a message without one), before any body byte reaches
+ * the consumers: the place to read the fields and add the body consumers
+ * they call for.  A negative return fails the reader with that status.
+ */
+typedef int (*ma_msg_header_fn)(ma_msg *msg, void *payload);
+
+/**
+ * Register a header hook (see ma_msg_header_fn); hooks run in the order
+ * registered.  At most 16.
+ * @return MA_OK, MA_EINVAL, MA_ESTATE (the header is already complete),
+ *         MA_ELIMIT.
+ */
+MA_EXTERN(int) ma_msg_on_header(ma_msg *msg, ma_msg_header_fn fn, void *payload);
+
+/**
  * Add a body consumer.  Consumers added before the body starts see all of
  * it; adding one later returns MA_ESTATE.  The body starts with the first
  * call to the consumers, so a caller that writes the header on its own

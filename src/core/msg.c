@@ -84,6 +84,7 @@
 #include "mailauth/message.h"
 
 #define MSG_MAX_CONSUMERS 32
+#define MSG_MAX_HOOKS 16
 #define MSG_OBUF_SIZE 8192
 #define MSG_DIRECT_MIN 256
 #define MSG_BLOCK_MIN 1024
@@ -123,6 +124,11 @@ typedef struct msg_consumer {
     void *payload;
 } msg_consumer;
 
+typedef struct msg_header_hook {
+    ma_msg_header_fn fn;
+    void *payload;
+} msg_header_hook;
+
 struct ma_msg {
     ma_ctx *ctx;
     int status;              /* MA_OK, or the error that failed the reader */
@@ -158,6 +164,8 @@ struct ma_msg {
 
     msg_consumer consumers[MSG_MAX_CONSUMERS];
     size_t nconsumers;
+    msg_header_hook hooks[MSG_MAX_HOOKS];
+    size_t nhooks;
 
     ma_errbuf err;
     size_t obuf_len;
@@ -420,6 +428,26 @@ static int msg_hdr_byte(ma_msg *msg, unsigned char c, uint64_t off)
     return msg_fail(msg, MA_EINTERNAL);
 }
 
+/*
+ * The header is complete: tell the header hooks, which may add body
+ * consumers, before any body byte is delivered.
+ */
+static int msg_header_end(ma_msg *msg, uint64_t off)
+{
+    size_t i;
+    msg->header_done = true;
+    msg->state = ST_BODY;
+    for (i = 0; i < msg->nhooks; i++) {
+        int rc = msg->hooks[i].fn(msg, msg->hooks[i].payload);
+        if (rc < 0) {
+            ma__err_set(&msg->err, (int64_t)off, "header hook %zu failed with status %d (%s)", i, rc,
+                        ma_status_str(rc));
+            return msg_fail(msg, rc);
+        }
+    }
+    return MA_OK;
+}
+
 /* A header line ended (its LF is at input offset off). */
 static int msg_hdr_eol(ma_msg *msg, uint64_t off)
 {
@@ -431,9 +459,7 @@ static int msg_hdr_eol(ma_msg *msg, uint64_t off)
             if (rc != MA_OK)
                 return rc;
         }
-        msg->header_done = true;
-        msg->state = ST_BODY;
-        return MA_OK;
+        return msg_header_end(msg, off);
     case ST_NAME:
     case ST_NAME_WSP:
         return msg_hdr_error(msg, MA_ESYNTAX, msg->line_off, "line without a colon");
@@ -659,6 +685,20 @@ void ma_msg_free(ma_msg *msg)
     ma__free(msg->ctx, msg);
 }
 
+int ma_msg_on_header(ma_msg *msg, ma_msg_header_fn fn, void *payload)
+{
+    if (msg == NULL || fn == NULL)
+        return MA_EINVAL;
+    if (msg->header_done)
+        return MA_ESTATE;
+    if (msg->nhooks >= MSG_MAX_HOOKS)
+        return MA_ELIMIT;
+    msg->hooks[msg->nhooks].fn = fn;
+    msg->hooks[msg->nhooks].payload = payload;
+    msg->nhooks++;
+    return MA_OK;
+}
+
 int ma_msg_add_body_consumer(ma_msg *msg, ma_msg_body_fn fn, void *payload)
 {
     if (msg == NULL || fn == NULL)
@@ -722,8 +762,8 @@ int ma_msg_finish(ma_msg *msg)
             return msg_hdr_error(msg, MA_ESYNTAX, msg->line_off, "line without a colon");
         if (msg->in_field && (rc = msg_commit(msg, msg->in_len)) != MA_OK)
             return rc;
-        msg->header_done = true;
-        msg->state = ST_BODY;
+        if ((rc = msg_header_end(msg, msg->in_len)) != MA_OK)
+            return rc;
     }
     if ((rc = msg_flush(msg)) != MA_OK)
         return rc;
