@@ -217,11 +217,19 @@ typedef enum ma_limit {
     /** Milliseconds one SPF check may take on the context clock; then temperror (default 20000). */
     MA_LIMIT_SPF_TIME_MS = 16,
     /** Bytes one SPF macro expansion may produce (default 8192). */
-    MA_LIMIT_SPF_MACRO_BYTES = 17
+    MA_LIMIT_SPF_MACRO_BYTES = 17,
+    /** DKIM-Signature fields verified per message; the rest are reported, not checked (default 10). */
+    MA_LIMIT_DKIM_SIGNATURES = 18,
+    /** Largest RSA key accepted for DKIM, bits (default 8192). */
+    MA_LIMIT_DKIM_RSA_MAX_BITS = 19,
+    /** Seconds a DKIM t= may lie in the future before the signature is refused (default 300). */
+    MA_LIMIT_DKIM_CLOCK_SKEW = 20,
+    /** Base64 characters of a DKIM key record's p= (default 2048). */
+    MA_LIMIT_DKIM_KEY_CHARS = 21
 } ma_limit;
 
 /** Number of limits defined by this version of the library. */
-#define MA_LIMIT_COUNT 18
+#define MA_LIMIT_COUNT 22
 
 /**
  * Set a limit.  Call during setup only, before the context is shared.

@@ -164,11 +164,15 @@ typedef struct ma_job ma_job;
 /** Positive results of ma_job_step(). */
 #define MA_JOB_DONE 1      /**< the job finished: read its results */
 #define MA_JOB_NEED_DNS 2  /**< answer the questions from ma_job_questions(), then step again */
+#define MA_JOB_NEED_INPUT 3 /**< the job waits for the message: feed it, then step again */
 
 /**
  * Advance the job as far as the answers given so far allow.
- * @return MA_JOB_DONE, MA_JOB_NEED_DNS, or a negative ma_status (the job is
- *         then failed, and every later step returns the same status).
+ * @return MA_JOB_DONE, MA_JOB_NEED_DNS, MA_JOB_NEED_INPUT (a job that
+ *         reads a message, e.g. DKIM verification, before the message is
+ *         complete and with no question outstanding), or a negative
+ *         ma_status (the job is then failed, and every later step returns
+ *         the same status).
  */
 MA_EXTERN(int) ma_job_step(ma_job *job);
 
@@ -237,7 +241,8 @@ MA_EXTERN(int) ma_resolver_resolve(ma_resolver *r, const char *name, ma_dns_type
 /**
  * The synchronous driver: step the job, resolve its outstanding questions
  * through r, answer them, and repeat until the job is done.
- * @return MA_JOB_DONE, or a negative status from the job or the resolver.
+ * @return MA_JOB_DONE, MA_JOB_NEED_INPUT (the job waits for the rest of
+ *         its message), or a negative status from the job or the resolver.
  */
 MA_EXTERN(int) ma_job_run(ma_job *job, ma_resolver *r);
 

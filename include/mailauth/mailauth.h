@@ -10,5 +10,6 @@
 #include "dns.h"
 #include "message.h"
 #include "spf.h"
+#include "dkim.h"
 
 #endif /* MAILAUTH_MAILAUTH_H */

@@ -85,6 +85,10 @@ static const struct {
     [MA_LIMIT_SPF_PTR_NAMES] = { "spf_ptr_names", 10 },
     [MA_LIMIT_SPF_TIME_MS] = { "spf_time_ms", 20000 },
     [MA_LIMIT_SPF_MACRO_BYTES] = { "spf_macro_bytes", 8192 },
+    [MA_LIMIT_DKIM_SIGNATURES] = { "dkim_signatures", 10 },
+    [MA_LIMIT_DKIM_RSA_MAX_BITS] = { "dkim_rsa_max_bits", 8192 },
+    [MA_LIMIT_DKIM_CLOCK_SKEW] = { "dkim_clock_skew", 300 },
+    [MA_LIMIT_DKIM_KEY_CHARS] = { "dkim_key_chars", 2048 },
 };
 
 uint64_t ma_limit_default(ma_limit which)

@@ -207,6 +207,8 @@ int ma_job_step(ma_job *job)
         job->status = MA_JOB_DONE;
         return rc;
     }
+    if (rc == MA_JOB_NEED_INPUT)
+        return rc;
     if (rc != MA_JOB_NEED_DNS || job->npending == 0) {
         /* An evaluator that waits for nothing would never finish. */
         job->status = ma__job_fail(job, MA_EINTERNAL, "%s job stalled", job->vt->kind);

@@ -1,0 +1,538 @@
+/*
+ * DKIM canonicalisation (RFC 6376 3.4): the streaming body canonicaliser and
+ * the header field canonicaliser.
+ *
+ * Body.  The canonical body is produced as a sequence of pieces, and most
+ * pieces are runs of the input itself: a run is only broken where the output
+ * differs from the input (a WSP run shortened or dropped, a CRLF held back
+ * across a span boundary).  Consecutive verbatim pieces that are adjacent in
+ * the input are merged, so the digest is fed the longest runs possible
+ * (simple: one update per span; relaxed: one per changed WSP run).  The body
+ * is never copied; the only state kept between spans is the held-back tail:
+ *
+ *   held         CRLFs since the last content byte.  They are produced when
+ *                more content follows; at the end, RFC 6376 3.4.3/3.4.4
+ *                ("ignore all empty lines at the end") turn them into one
+ *                CRLF after content, or none.
+ *   wsp_pending  relaxed: a WSP run in the current line.  It becomes one SP
+ *                when content follows on the same line, and is dropped at a
+ *                line end (trailing WSP) or at the end of the body.
+ *   cr_pending   the span ended in a CR; the next byte says whether it was a
+ *                line end (LF) or an ordinary byte.
+ *
+ * Line ends are CRLF only.  A lone CR and a bare LF are ordinary content
+ * bytes (the message reader hands on CRLF line ends and keeps lone CRs;
+ * RFC 6376 3.4 assumes "network normal" CRLF text).
+ *
+ * Relaxed and the errata.  Errata 1384 (against RFC 4871, folded into RFC
+ * 6376 3.4.4) settled two things that this code follows: the steps apply in
+ * order, (a) WSP reduction first, then (b) trailing empty lines, so a line
+ * holding only WSP is an empty line once (a) is done and is ignored at the
+ * end of the body (e.g. "<CRLF><SP><SP><CRLF>" canonicalises to nothing);
+ * and an empty body (including one that (a) and (b) empty) stays empty
+ * instead of becoming CRLF, while a non-empty body that lacks a final CRLF
+ * gets one.  We apply the "non-empty" test after (a) and (b), so a body of
+ * only WSP without a line end (" ") is empty too.  Trailing WSP on a last
+ * line without CRLF is removed like any trailing WSP.  Erratum 3192 (RFC
+ * 6376) corrects the Appendix A example body ("game.  Are" has one space,
+ * not two); it changes no rule, and the test suite checks the corrected
+ * body against the published bh=.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
+#include "dkim/canon_int.h"
+
+/* --------------------------------------------------------------------- body */
+
+/* 64 CRLFs, to produce held CRLFs that are not in the current span. */
+static const char crlf64[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+                             "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+                             "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+                             "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+/* Relaxed: bytes that end a run of verbatim content (CR, SP, HTAB). */
+static const unsigned char relaxed_special[256] = { ['\r'] = 1, [' '] = 1, ['\t'] = 1 };
+
+/* Working state for one update call: pointers into the span. */
+typedef struct span {
+    ma_canon_body *b;
+    const unsigned char *run_start; /* verbatim output not yet fed (NULL: none) */
+    const unsigned char *run_end;
+    const unsigned char *held_pos;  /* the held CRLFs are [held_pos, +2*held) here, or NULL */
+    const unsigned char *wsp_pos;   /* the pending WSP is the one SP at wsp_pos here, or NULL */
+} span;
+
+/* Feed n canonical bytes to the digest, up to the limit. */
+static void feed(ma_canon_body *b, const void *p, size_t n)
+{
+    uint64_t room;
+    size_t k;
+    int rc;
+
+    if (b->status != MA_OK || b->hashed >= b->limit)
+        return;
+    room = b->limit - b->hashed;
+    k = (uint64_t)n < room ? n : (size_t)room;
+    rc = ma__digest_update(b->digest, p, k);
+    if (rc != MA_OK) {
+        b->status = rc;
+        return;
+    }
+    b->hashed += k;
+}
+
+static void flush_run(span *s)
+{
+    if (s->run_start != NULL) {
+        feed(s->b, s->run_start, (size_t)(s->run_end - s->run_start));
+        s->run_start = s->run_end = NULL;
+    }
+}
+
+/* Produce the input bytes [a, e) as they are. */
+static void out_verbatim(span *s, const unsigned char *a, const unsigned char *e)
+{
+    s->b->total += (uint64_t)(e - a);
+    if (s->run_start != NULL && s->run_end == a) {
+        s->run_end = e;
+        return;
+    }
+    flush_run(s);
+    s->run_start = a;
+    s->run_end = e;
+}
+
+/* Produce n bytes that are not (or not adjacent) in the input. */
+static void out_const(span *s, const char *p, size_t n)
+{
+    flush_run(s);
+    s->b->total += n;
+    feed(s->b, p, n);
+}
+
+/* A CRLF: hold it.  cr is its CR in this span, or NULL (previous span). */
+static void hold_crlf(span *s, const unsigned char *cr)
+{
+    ma_canon_body *b = s->b;
+
+    if (b->held == 0)
+        s->held_pos = cr;
+    else if (s->held_pos != NULL && cr != s->held_pos + 2 * b->held)
+        s->held_pos = NULL; /* something was dropped in between */
+    b->held++;
+}
+
+/* Produce the held CRLFs (content follows them). */
+static void flush_held(span *s)
+{
+    ma_canon_body *b = s->b;
+    uint64_t h = b->held;
+
+    if (h == 0)
+        return;
+    if (s->held_pos != NULL) {
+        out_verbatim(s, s->held_pos, s->held_pos + 2 * h);
+    } else {
+        while (h > 0) {
+            size_t k = h < 64 ? (size_t)h : 64;
+            out_const(s, crlf64, 2 * k);
+            h -= k;
+        }
+    }
+    b->held = 0;
+    s->held_pos = NULL;
+}
+
+/* Content bytes [a, e): first what they make final (held CRLFs, then the
+   WSP run in front of them, as one SP), then the bytes. */
+static void content(span *s, const unsigned char *a, const unsigned char *e)
+{
+    ma_canon_body *b = s->b;
+
+    flush_held(s);
+    if (b->wsp_pending) {
+        if (s->wsp_pos != NULL)
+            out_verbatim(s, s->wsp_pos, s->wsp_pos + 1);
+        else
+            out_const(s, " ", 1);
+        b->wsp_pending = false;
+        s->wsp_pos = NULL;
+    }
+    if (a != NULL)
+        out_verbatim(s, a, e);
+    else
+        out_const(s, "\r", 1); /* the lone CR that ended the previous span */
+    b->content = true;
+}
+
+/*
+ * RFC 6376 3.4.3: the output is the input but for the CRLFs at the very end,
+ * so only the tail of a span needs looking at: a CR at its end may be half a
+ * CRLF, and the CRLFs before that are held.  Everything before them is one
+ * verbatim piece, whatever CRs, LFs and CRLFs it holds (a CR followed by LF
+ * is a CRLF, one followed by anything else is an ordinary byte).
+ */
+static void update_simple(span *s, const unsigned char *p, const unsigned char *e)
+{
+    ma_canon_body *b = s->b;
+    const unsigned char *t = e;
+    uint64_t k = 0;
+    bool cr = false;
+
+    if (p == e)
+        return;
+    if (t[-1] == '\r') {
+        cr = true;
+        t--;
+    }
+    while (t - p >= 2 && t[-2] == '\r' && t[-1] == '\n') {
+        t -= 2;
+        k++;
+    }
+    if (t > p)
+        content(s, p, t); /* its last byte is not part of a CRLF: content */
+    if (k > 0) {
+        if (b->held == 0)
+            s->held_pos = t;
+        else if (s->held_pos != NULL && s->held_pos + 2 * b->held != t)
+            s->held_pos = NULL;
+        b->held += k;
+    }
+    b->cr_pending = cr;
+}
+
+/*
+ * Relaxed: whether the 8 bytes at q (word w; w2 is the 8 bytes at q + 1)
+ * hold anything that may end a verbatim run: a CR, an HTAB, or an SP that is
+ * followed by SP, HTAB or CR.  SWAR: a byte of v is zero iff haszero says
+ * so (no false positives in the "any" test).  Lane i of w and of w2 are the
+ * bytes q[i] and q[i + 1] whatever the byte order.
+ */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+#define HASZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+
+static bool swar_special(uint64_t w, uint64_t w2)
+{
+    const uint64_t cr = ONES * '\r', tab = ONES * '\t', sp = ONES * ' ';
+    return (HASZERO(w ^ cr) | HASZERO(w ^ tab) | HASZERO(w2 ^ cr) | HASZERO(w2 ^ tab)
+            | HASZERO((w ^ sp) | (w2 ^ sp)))
+           != 0;
+}
+
+#if defined(__SSE2__) && defined(__GNUC__)
+/*
+ * The same test on 16 bytes at once (x86-64 always has SSE2): a bit mask of
+ * the lanes of q[0..15] that hold a CR, an HTAB, or an SP followed by SP,
+ * HTAB or CR.  Reads q[0..16].
+ */
+static unsigned int sse2_special(const unsigned char *q)
+{
+    const __m128i cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t'), sp = _mm_set1_epi8(' ');
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+    __m128i next = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab)),
+                                _mm_cmpeq_epi8(b, cr));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, cr), _mm_cmpeq_epi8(a, tab)),
+                             _mm_and_si128(_mm_cmpeq_epi8(a, sp), next));
+    return (unsigned int)_mm_movemask_epi8(m);
+}
+#endif
+
+/*
+ * The end of a run of verbatim content starting at q: bytes that are not
+ * CR/SP/HTAB, single SPs between such bytes, and lone CRs.  Many bytes at a
+ * time while nothing in them can end the run, then byte by byte.
+ */
+static const unsigned char *relaxed_run_end(const unsigned char *q, const unsigned char *e)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+    while (e - q >= 17) {
+        unsigned int m = sse2_special(q);
+        if (m == 0) {
+            q += 16;
+            continue;
+        }
+        q += __builtin_ctz(m); /* the first lane that may end the run */
+        if (*q == '\r' && q[1] != '\n') {
+            q++; /* a lone CR is content */
+            continue;
+        }
+        return q;
+    }
+#endif
+    while (q < e) {
+        const unsigned char *stop = e;
+        if (e - q >= 9) {
+            uint64_t w, w2;
+            memcpy(&w, q, 8);
+            memcpy(&w2, q + 1, 8);
+            if (!swar_special(w, w2)) {
+                q += 8;
+                continue;
+            }
+            stop = q + 8;
+        }
+        while (q < stop) {
+            unsigned char c = *q;
+            if (!relaxed_special[c])
+                q++;
+            else if (c == ' ' && q + 1 < e && !relaxed_special[q[1]])
+                q += 2;
+            else if (c == '\r' && q + 1 < e && q[1] != '\n')
+                q++;
+            else
+                return q;
+        }
+    }
+    return e;
+}
+
+/* RFC 6376 3.4.4 (a) within lines; (b) through held. */
+static void update_relaxed(span *s, const unsigned char *p, const unsigned char *e)
+{
+    ma_canon_body *b = s->b;
+
+    while (p < e) {
+        const unsigned char *q;
+        unsigned char c = *p;
+
+        if (c == ' ' || c == '\t') {
+            if (!b->wsp_pending) {
+                b->wsp_pending = true;
+                s->wsp_pos = c == ' ' ? p : NULL;
+            } else {
+                s->wsp_pos = NULL; /* a run of two or more: one SP replaces it */
+            }
+            p++;
+            continue;
+        }
+        if (c == '\r') {
+            if (p + 1 == e) {
+                b->cr_pending = true;
+                return;
+            }
+            if (p[1] == '\n') {
+                b->wsp_pending = false; /* WSP at the end of a line is ignored */
+                s->wsp_pos = NULL;
+                hold_crlf(s, p);
+                p += 2;
+                continue;
+            }
+            /* a lone CR: content, and so the start of a run */
+        }
+        /* a run of content from p */
+        q = relaxed_run_end(p + 1, e);
+        content(s, p, q);
+        p = q;
+    }
+}
+
+int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, ma_digest *digest)
+{
+    if (b == NULL || digest == NULL || (canon != MA_DKIM_SIMPLE && canon != MA_DKIM_RELAXED))
+        return MA_EINVAL;
+    memset(b, 0, sizeof *b);
+    b->digest = digest;
+    b->limit = limit;
+    b->canon = canon;
+    b->status = MA_OK;
+    return MA_OK;
+}
+
+int ma__canon_body_update(ma_canon_body *b, const void *data, size_t len)
+{
+    const unsigned char *p = data, *e;
+    span s;
+
+    if (b == NULL || (data == NULL && len > 0))
+        return MA_EINVAL;
+    if (b->status != MA_OK)
+        return b->status;
+    if (b->finished)
+        return MA_ESTATE;
+    if (len == 0)
+        return MA_OK;
+    e = p + len;
+    memset(&s, 0, sizeof s);
+    s.b = b;
+    if (b->cr_pending) {
+        b->cr_pending = false;
+        if (*p == '\n') {
+            if (b->canon == MA_DKIM_RELAXED)
+                b->wsp_pending = false;
+            hold_crlf(&s, NULL);
+            p++;
+        } else {
+            content(&s, NULL, NULL);
+        }
+    }
+    if (b->canon == MA_DKIM_SIMPLE)
+        update_simple(&s, p, e);
+    else
+        update_relaxed(&s, p, e);
+    flush_run(&s);
+    return b->status;
+}
+
+int ma__canon_body_finish(ma_canon_body *b)
+{
+    span s;
+
+    if (b == NULL)
+        return MA_EINVAL;
+    if (b->status != MA_OK)
+        return b->status;
+    if (b->finished)
+        return MA_ESTATE;
+    b->finished = true;
+    memset(&s, 0, sizeof s);
+    s.b = b;
+    if (b->cr_pending) {
+        b->cr_pending = false;
+        content(&s, NULL, NULL); /* a CR at the very end is a lone CR */
+    }
+    b->wsp_pending = false; /* relaxed: trailing WSP of a last line without CRLF */
+    /* The held CRLFs are empty lines at the end, bar the one that ends the
+       last content line: one CRLF after content, whether it was held or
+       missing (3.4.3 and 3.4.4 both add a missing one).  No content:
+       simple gives one CRLF, relaxed nothing. */
+    if (b->content || b->canon == MA_DKIM_SIMPLE)
+        out_const(&s, "\r\n", 2);
+    b->held = 0;
+    return b->status;
+}
+
+uint64_t ma__canon_body_length(const ma_canon_body *b)
+{
+    return b != NULL ? b->total : 0;
+}
+
+uint64_t ma__canon_body_hashed(const ma_canon_body *b)
+{
+    return b != NULL ? b->hashed : 0;
+}
+
+int ma__canon_body_consume(const char *data, size_t len, void *payload)
+{
+    if (data == NULL && len == 0)
+        return ma__canon_body_finish(payload);
+    return ma__canon_body_update(payload, data, len);
+}
+
+/* ------------------------------------------------------------------- header */
+
+static bool is_hwsp(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* RFC 6376 3.4.2, writing into w (room for len + 2 bytes); returns the end. */
+static char *relaxed_header(char *w, const unsigned char *f, size_t len, size_t colon)
+{
+    size_t i;
+    bool sp = false;
+
+    /* The name: lower-cased, WSP runs to one SP, none before the colon. */
+    for (i = 0; i < colon; i++) {
+        unsigned char c = f[i];
+        if (is_hwsp(c)) {
+            sp = true;
+            continue;
+        }
+        if (sp) {
+            *w++ = ' ';
+            sp = false;
+        }
+        *w++ = (char)ma__lower(c);
+    }
+    *w++ = ':';
+    /* The value: no WSP after the colon or at the end, runs to one SP. */
+    sp = false;
+    for (i = colon + 1; i < len && is_hwsp(f[i]); i++)
+        ;
+    while (i < len) {
+        const unsigned char *a = f + i, *q;
+        while (i < len && !is_hwsp(f[i]))
+            i++;
+        q = f + i;
+        if (q > a) {
+            if (sp) {
+                *w++ = ' ';
+                sp = false;
+            }
+            memcpy(w, a, (size_t)(q - a));
+            w += q - a;
+        }
+        while (i < len && is_hwsp(f[i])) {
+            sp = true;
+            i++;
+        }
+    }
+    return w;
+}
+
+int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t len,
+                     unsigned int flags)
+{
+    const char *colon;
+    char *w;
+    int rc;
+
+    if (out == NULL || (field == NULL && len > 0) || (flags & ~MA_CANON_NO_CRLF) != 0
+        || (canon != MA_DKIM_SIMPLE && canon != MA_DKIM_RELAXED))
+        return MA_EINVAL;
+    colon = len ? memchr(field, ':', len) : NULL;
+    if (colon == NULL)
+        return MA_ESYNTAX;
+    if (len > SIZE_MAX - 3)
+        return MA_ENOMEM;
+    rc = ma__buf_reserve(out, len + 2);
+    if (rc != MA_OK)
+        return rc;
+    w = out->data + out->len;
+    if (canon == MA_DKIM_SIMPLE) {
+        memcpy(w, field, len);
+        w += len;
+    } else {
+        w = relaxed_header(w, (const unsigned char *)field, len, (size_t)(colon - field));
+    }
+    if (!(flags & MA_CANON_NO_CRLF)) {
+        *w++ = '\r';
+        *w++ = '\n';
+    }
+    out->len = (size_t)(w - out->data);
+    out->data[out->len] = '\0';
+    return MA_OK;
+}
+
+int ma__canon_header_hash(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon, const char *field,
+                          size_t len, unsigned int flags)
+{
+    int rc;
+
+    if (d == NULL || scratch == NULL)
+        return MA_EINVAL;
+    if (canon == MA_DKIM_SIMPLE) {
+        /* Same checks as ma__canon_header(), without the copy. */
+        if ((field == NULL && len > 0) || (flags & ~MA_CANON_NO_CRLF) != 0)
+            return MA_EINVAL;
+        if (len == 0 || memchr(field, ':', len) == NULL)
+            return MA_ESYNTAX;
+        rc = ma__digest_update(d, field, len);
+        if (rc == MA_OK && !(flags & MA_CANON_NO_CRLF))
+            rc = ma__digest_update(d, "\r\n", 2);
+        return rc;
+    }
+    ma__buf_reset(scratch);
+    rc = ma__canon_header(scratch, canon, field, len, flags);
+    if (rc == MA_OK)
+        rc = ma__digest_update(d, scratch->data, scratch->len);
+    return rc;
+}
