@@ -428,6 +428,84 @@ static void test_pubkeys(void)
         rc = ma__pubkey_new(&k, ctx, MA_KEY_RSA, tiny, sizeof tiny);
         ok(rc == MA_OK && ma__pubkey_bits(k) == 3, "a tiny RSA key decodes and says it is 3 bits");
         ma__pubkey_free(k);
+        /* INTEGERs are unsigned magnitudes, as OpenSSL reads them (no
+           X.690 8.3.2 minimality or sign check); the SEQUENCE must hold
+           exactly two of them. */
+        {
+            static const struct {
+                unsigned char der[16];
+                size_t len;
+                int rc;
+                unsigned int bits;
+                const char *what;
+            } d[] = {
+                { { 0x30, 0x07, 0x02, 0x02, 0x00, 0x85, 0x02, 0x01, 0x03 }, 9, MA_OK, 8,
+                  "a sign byte before a high bit is fine" },
+                { { 0x30, 0x08, 0x02, 0x03, 0x00, 0x00, 0x05, 0x02, 0x01, 0x03 }, 10, MA_OK, 3,
+                  "non-minimal INTEGER: leading zeros skipped" },
+                { { 0x30, 0x06, 0x02, 0x01, 0x85, 0x02, 0x01, 0x03 }, 8, MA_OK, 8,
+                  "modulus without its sign byte read as unsigned" },
+                { { 0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x03 }, 7, MA_ESYNTAX, 0,
+                  "empty INTEGER refused" },
+                { { 0x30, 0x03, 0x02, 0x01, 0x05 }, 5, MA_ESYNTAX, 0, "one INTEGER only" },
+                { { 0x30, 0x09, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03, 0x02, 0x01, 0x01 }, 11,
+                  MA_ESYNTAX, 0, "three INTEGERs" },
+                { { 0x30, 0x80, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03, 0x00, 0x00 }, 10, MA_ESYNTAX, 0,
+                  "indefinite length refused" },
+                { { 0x30, 0x81, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03 }, 9, MA_OK, 3,
+                  "long-form length accepted" },
+            };
+            for (i = 0; i < sizeof d / sizeof d[0]; i++) {
+                rc = ma__pubkey_new(&k, ctx, MA_KEY_RSA, d[i].der, d[i].len);
+                if (d[i].rc == MA_OK)
+                    ok(rc == MA_OK && ma__pubkey_bits(k) == d[i].bits, d[i].what);
+                else
+                    is_int(rc, d[i].rc, d[i].what);
+                ma__pubkey_free(k);
+                k = NULL;
+            }
+        }
+        /* SPKI details: the rsaEncryption parameters are judged as loosely
+           as OpenSSL judges them; the BIT STRING has no unused bits. */
+        {
+            static const unsigned char key[] = { 0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03 };
+            static const struct {
+                const unsigned char *params;
+                size_t plen;
+                unsigned char unused;
+                int rc;
+                const char *what;
+            } v[] = {
+                { (const unsigned char *)"\x05\x00", 2, 0, MA_OK, "SPKI, NULL parameters" },
+                { (const unsigned char *)"", 0, 0, MA_OK, "SPKI, no parameters" },
+                { (const unsigned char *)"\x02\x01\x00", 3, 0, MA_OK,
+                  "SPKI, odd parameters ignored (as OpenSSL does)" },
+                { (const unsigned char *)"\x05\x00\x05", 3, 0, MA_ESYNTAX,
+                  "SPKI, parameters that are not one TLV" },
+                { (const unsigned char *)"\x05\x00", 2, 1, MA_ESYNTAX, "SPKI, unused bits" },
+            };
+            for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+                unsigned char der[64];
+                size_t o = 0;
+                der[o++] = 0x30;
+                der[o++] = (unsigned char)(2 + 11 + v[i].plen + 2 + 1 + sizeof key);
+                der[o++] = 0x30;
+                der[o++] = (unsigned char)(11 + v[i].plen);
+                memcpy(der + o, "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 11);
+                o += 11;
+                memcpy(der + o, v[i].params, v[i].plen);
+                o += v[i].plen;
+                der[o++] = 0x03;
+                der[o++] = (unsigned char)(1 + sizeof key);
+                der[o++] = v[i].unused;
+                memcpy(der + o, key, sizeof key);
+                o += sizeof key;
+                rc = ma__pubkey_new(&k, ctx, MA_KEY_RSA, der, o);
+                is_int(rc, v[i].rc, v[i].what);
+                ma__pubkey_free(k);
+                k = NULL;
+            }
+        }
         /* SEQUENCE { SEQUENCE { OID 1.2.3 }, BIT STRING }: an SPKI of an unknown algorithm */
         {
             static const unsigned char odd[] = { 0x30, 0x0b, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03,

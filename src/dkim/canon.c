@@ -7,8 +7,11 @@
  * differs from the input (a WSP run shortened or dropped, a CRLF held back
  * across a span boundary).  Consecutive verbatim pieces that are adjacent in
  * the input are merged, so the digest is fed the longest runs possible
- * (simple: one update per span; relaxed: one per changed WSP run).  The body
- * is never copied; the only state kept between spans is the held-back tail:
+ * (simple: one update per span; relaxed: one per changed WSP run).  Simple
+ * only looks at the tail of each span; relaxed looks for the next byte that
+ * may change the output 16 bytes at a time (SSE2) or 8 (SWAR elsewhere).
+ * The body is never copied; the only state kept between spans is the
+ * held-back tail:
  *
  *   held         CRLFs since the last content byte.  They are produced when
  *                more content follows; at the end, RFC 6376 3.4.3/3.4.4
@@ -247,22 +250,30 @@ static unsigned int sse2_special(const unsigned char *q)
 
 /*
  * The end of a run of verbatim content starting at q: bytes that are not
- * CR/SP/HTAB, single SPs between such bytes, and lone CRs.  Many bytes at a
- * time while nothing in them can end the run, then byte by byte.
+ * CR/SP/HTAB, single SPs between such bytes, lone CRs, and CRLFs followed by
+ * such a byte (the line end is produced as it is, since content follows it
+ * at once).  Many bytes at a time while nothing in them can end the run,
+ * then byte by byte.
  */
 static const unsigned char *relaxed_run_end(const unsigned char *q, const unsigned char *e)
 {
 #if defined(__SSE2__) && defined(__GNUC__)
-    while (e - q >= 17) {
+    while (e - q >= 18) { /* sse2_special reads q[16], and q[2] may be read below */
         unsigned int m = sse2_special(q);
         if (m == 0) {
             q += 16;
             continue;
         }
         q += __builtin_ctz(m); /* the first lane that may end the run */
-        if (*q == '\r' && q[1] != '\n') {
-            q++; /* a lone CR is content */
-            continue;
+        if (*q == '\r') {
+            if (q[1] != '\n') {
+                q++; /* a lone CR is content */
+                continue;
+            }
+            if (!relaxed_special[q[2]]) {
+                q += 3; /* CRLF then content: the line end stays as it is */
+                continue;
+            }
         }
         return q;
     }
@@ -287,6 +298,8 @@ static const unsigned char *relaxed_run_end(const unsigned char *q, const unsign
                 q += 2;
             else if (c == '\r' && q + 1 < e && q[1] != '\n')
                 q++;
+            else if (c == '\r' && q + 2 < e && q[1] == '\n' && !relaxed_special[q[2]])
+                q += 3;
             else
                 return q;
         }
