@@ -396,11 +396,20 @@ static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc
     }
     spf_env(s, f->domain, &env);
     ma__err_clear(&err);
-    ma__buf_init_on(&out, s->job.ctx, stack, sizeof stack);
-    r = ma__spf_expand_domain(&out, s->job.ctx, t->spec, t->spec_len, &env, &err);
-    if (r == MA_OK)
-        f->target = spf_dup(s, out.data, out.len);
-    ma__buf_free(&out);
+    {
+        size_t n;
+        r = ma__spf_expand_domain_plain(stack, sizeof stack, &n, t->spec, t->spec_len, &env,
+                                        ma__limit(s->job.ctx, MA_LIMIT_SPF_MACRO_BYTES), &err);
+        if (r == MA_OK)
+            f->target = spf_dup(s, stack, n);
+    }
+    if (r == MA__SPF_SLOW) {
+        ma__buf_init_on(&out, s->job.ctx, stack, sizeof stack);
+        r = ma__spf_expand_domain(&out, s->job.ctx, t->spec, t->spec_len, &env, &err);
+        if (r == MA_OK)
+            f->target = spf_dup(s, out.data, out.len);
+        ma__buf_free(&out);
+    }
     if (r == MA_ENOMEM || (r == MA_OK && f->target == NULL)) {
         *rc = MA_ENOMEM;
         return M_ERROR;

@@ -555,26 +555,16 @@ int ma__spf_is_toplabel(const char *s, size_t n)
     return s[0] != '-' && s[n - 1] != '-';
 }
 
-int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size_t len,
-                          const ma_spf_macro_env *env, ma_errbuf *err)
+/*
+ * The domain-name rules of 7.3 on an expansion s[0..*n) (RFC 7208 7.3: one
+ * trailing dot dropped; over 253 characters, labels dropped from the left),
+ * then labels of 1-63 printable characters and a final toplabel.  Shortens
+ * *n in place.  MA_OK or MA_ESYNTAX (err says why).
+ */
+static int ma_spf_domain_finish(char *s, size_t *np, ma_errbuf *err)
 {
-    size_t start, n, i, label;
-    char *s;
-    int rc;
+    size_t n = *np, i, label;
 
-    if (out == NULL) {
-        ma__err_clear(err);
-        ma__err_set(err, -1, "macro: invalid argument");
-        return MA_EINVAL;
-    }
-    start = out->len;
-    rc = ma__spf_macro_expand(out, ctx, spec, len, env, 0, err);
-    if (rc == MA_OK)
-        rc = ma__buf_reserve(out, 0);   /* data is not NULL from here on */
-    if (rc != MA_OK)
-        return rc;
-    s = out->data + start;
-    n = out->len - start;
     /* 7.3: trailing dots "MUST be accepted"; one is removed. */
     if (n > 0 && s[n - 1] == '.')
         n--;
@@ -590,44 +580,165 @@ int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size
         }
         if (n - cut > 253) {
             ma__err_set(err, -1, "expanded domain longer than 253 characters");
-            goto bad;
+            return MA_ESYNTAX;
         }
         memmove(s, s + cut, n - cut);
         n -= cut;
     }
-    out->len = start + n;
-    out->data[out->len] = '\0';
+    *np = n;
     if (n == 0) {
         ma__err_set(err, -1, "expanded domain is empty");
-        goto bad;
+        return MA_ESYNTAX;
     }
     /* Labels of 1-63 printable characters (no control or non-ASCII bytes),
        the last one a toplabel (section 12). */
     label = 0;
     for (i = 0; i <= n; i++) {
         unsigned char c = i < n ? (unsigned char)s[i] : '.';
-        if (c == '.') {
-            if (i == label || i - label > 63) {
-                ma__err_set(err, -1, "expanded domain '%.*s' has a label %s", (int)(n > 80 ? 80 : n),
-                            s, i == label ? "that is empty" : "longer than 63 characters");
-                goto bad;
-            }
-            if (i < n)
-                label = i + 1;
-        } else if (c < 0x20 || c > 0x7e) {
+        if ((unsigned char)(c - 0x20) > 0x7e - 0x20) {
             ma__err_set(err, -1, "expanded domain has a bad byte 0x%02x", c);
-            goto bad;
+            return MA_ESYNTAX;
         }
+        if (c != '.')
+            continue;
+        if (i == label || i - label > 63) {
+            ma__err_set(err, -1, "expanded domain '%.*s' has a label %s", (int)(n > 80 ? 80 : n),
+                        s, i == label ? "that is empty" : "longer than 63 characters");
+            return MA_ESYNTAX;
+        }
+        if (i < n)
+            label = i + 1;
     }
     if (!ma__spf_is_toplabel(s + label, n - label)) {
         ma__err_set(err, -1, "expanded domain '%.*s' does not end in a valid top label",
                     (int)(n > 80 ? 80 : n), s);
-        goto bad;
+        return MA_ESYNTAX;
     }
     return MA_OK;
+}
 
-bad:
-    out->len = start;
-    out->data[start] = '\0';
-    return MA_ESYNTAX;
+int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size_t len,
+                          const ma_spf_macro_env *env, ma_errbuf *err)
+{
+    size_t start, n;
+    int rc;
+
+    if (out == NULL) {
+        ma__err_clear(err);
+        ma__err_set(err, -1, "macro: invalid argument");
+        return MA_EINVAL;
+    }
+    start = out->len;
+    rc = ma__spf_macro_expand(out, ctx, spec, len, env, 0, err);
+    if (rc == MA_OK)
+        rc = ma__buf_reserve(out, 0);   /* data is not NULL from here on */
+    if (rc != MA_OK)
+        return rc;
+    n = out->len - start;
+    rc = ma_spf_domain_finish(out->data + start, &n, err);
+    if (rc != MA_OK)
+        n = 0;
+    out->len = start + n;
+    out->data[out->len] = '\0';
+    return rc;
+}
+
+/* Dotted-quad text of an IPv4 address; returns its length (at most 15). */
+static size_t ma_spf_m_quad(const unsigned char *a, char *buf)
+{
+    size_t n = 0;
+    int k;
+    for (k = 0; k < 4; k++) {
+        unsigned v = a[k];
+        if (k)
+            buf[n++] = '.';
+        if (v >= 100)
+            buf[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            buf[n++] = (char)('0' + (v / 10) % 10);
+        buf[n++] = (char)('0' + v % 10);
+    }
+    return n;
+}
+
+int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char *spec,
+                                size_t len, const ma_spf_macro_env *env, uint64_t limit,
+                                ma_errbuf *err)
+{
+    size_t i = 0, n = 0;
+
+    ma__err_clear(err);
+    *n_out = 0;
+    if (limit < cap)
+        cap = (size_t)limit;
+    while (i < len) {
+        const char *v;
+        size_t vn;
+        char tmp[80];
+        if (spec[i] != '%') {
+            const char *pct = memchr(spec + i, '%', len - i);
+            vn = pct ? (size_t)(pct - (spec + i)) : len - i;
+            v = spec + i;
+            i += vn;
+        } else {
+            /* Only "%{x}" with a lower-case letter and no transformer. */
+            if (i + 3 >= len || spec[i + 1] != '{' || spec[i + 3] != '}')
+                return MA__SPF_SLOW;
+            switch (spec[i + 2]) {
+            case 's':
+                v = env->sender;
+                vn = env->sender_len;
+                break;
+            case 'l':
+                v = env->local;
+                vn = env->local_len;
+                break;
+            case 'o':
+                v = env->sender_domain;
+                vn = env->sender_domain_len;
+                break;
+            case 'd':
+                v = env->domain;
+                vn = env->domain_len;
+                break;
+            case 'h':
+                v = env->helo;
+                vn = env->helo_len;
+                break;
+            case 'i':
+            case 'v': {
+                /* As the general expander: a mapped client is its IPv4 self. */
+                ma_ip ip;
+                if (env->ip == NULL)
+                    return MA__SPF_SLOW;
+                if (!ma_ip_unmap_v4(env->ip, &ip))
+                    ip = *env->ip;
+                if (ip.family != MA_IP_V4 && ip.family != MA_IP_V6)
+                    return MA__SPF_SLOW;
+                if (spec[i + 2] == 'v') {
+                    v = ip.family == MA_IP_V4 ? "in-addr" : "ip6";
+                    vn = strlen(v);
+                    break;
+                }
+                vn = ip.family == MA_IP_V4 ? ma_spf_m_quad(ip.addr, tmp) : ma_spf_m_nibbles(&ip, tmp);
+                v = tmp;
+                break;
+            }
+            default:
+                return MA__SPF_SLOW;
+            }
+            if (v == NULL)
+                vn = 0;
+            i += 4;
+        }
+        if (vn > cap - n)
+            return MA__SPF_SLOW; /* the general expander reports the limit */
+        if (vn)
+            memcpy(out + n, v, vn);
+        n += vn;
+    }
+    if (ma_spf_domain_finish(out, &n, err) != MA_OK)
+        return MA_ESYNTAX;
+    *n_out = n;
+    return MA_OK;
 }

@@ -180,4 +180,21 @@ int ma__spf_is_toplabel(const char *s, size_t n);
 int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size_t len,
                           const ma_spf_macro_env *env, ma_errbuf *err);
 
+/* ma__spf_expand_domain_plain(): the spec needs the general expander. */
+#define MA__SPF_SLOW 1
+
+/*
+ * The fast path of ma__spf_expand_domain() for the domain-specs most
+ * records use: literals and lower-case macros s, l, o, d, h, i, v without
+ * transformers ("%{i}.%{l}._spf.%{d}"), written into out (cap bytes, no
+ * NUL).  Returns MA_OK (*n_out set), MA_ESYNTAX (the expansion is no valid
+ * name; err says why, as ma__spf_expand_domain), or MA__SPF_SLOW: anything
+ * else (transformers, upper case, %%, %_, %-, p, an output over cap or the
+ * limit), to be expanded by ma__spf_expand_domain(), which gives the same
+ * result for everything this accepts.
+ */
+int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char *spec,
+                                size_t len, const ma_spf_macro_env *env, uint64_t limit,
+                                ma_errbuf *err);
+
 #endif /* MA_SPF_INT_H */
