@@ -189,12 +189,54 @@ int main(void)
     expect(c, r, NULL, t, MA_DKIM_PASS, MA_DKIM_R_OK, "relaxed body survives trailing space and lines");
     free(t);
     {
-        /* A From prepended: the default header list oversigns From, so
-           the signature breaks (RFC 6376 8.15). */
-        char *two = malloc(strlen(signed_msg) + 64);
-        sprintf(two, "From: attacker@evil.example\r\n%s", signed_msg);
+        /* A From prepended to an oversigned signature breaks it (RFC 6376
+           8.15). */
+        ma_dkim_signer *ov = NULL;
+        ma_dkim_sign_opts oo = so;
+        char *m1, *two;
+        oo.flags = MA_DKIM_SIGN_OVERSIGN;
+        is_int(ma_dkim_signer_new(&ov, c, &oo, seed_b64, strlen(seed_b64)), MA_OK, "oversigning signer");
+        m1 = sign_text(c, ov, msg_text);
+        ok(m1 && strstr(m1, "h=from:to:subject:date:message-id:from:to:subject:date:message-id;") == NULL &&
+           strstr(m1, "from:") != NULL, "oversigned h= lists present names once more");
+        two = malloc(strlen(m1) + 64);
+        sprintf(two, "From: attacker@evil.example\r\n%s", m1);
+        expect(c, r, NULL, m1, MA_DKIM_PASS, MA_DKIM_R_OK, "oversigned signature");
         expect(c, r, NULL, two, MA_DKIM_FAIL, MA_DKIM_R_SIGNATURE, "From prepended breaks an oversigned From");
         free(two);
+        free(m1);
+        ma_dkim_signer_free(ov);
+    }
+    {
+        /* Header order and whitespace: relaxed tolerates whitespace, simple
+           does not; reordering two signed fields of different names is
+           harmless (h= names them), swapping two To fields is not. */
+        ma_dkim_signer *sim = NULL;
+        ma_dkim_sign_opts si = so;
+        char *m1, *m2;
+        si.header_canon = MA_DKIM_SIMPLE;
+        si.body_canon = MA_DKIM_SIMPLE;
+        is_int(ma_dkim_signer_new(&sim, c, &si, seed_b64, strlen(seed_b64)), MA_OK, "simple/simple signer");
+        m1 = sign_text(c, sim, msg_text);
+        expect(c, r, NULL, m1, MA_DKIM_PASS, MA_DKIM_R_OK, "simple/simple signature");
+        m2 = edit(m1, "Subject: Is dinner", "Subject:  Is dinner");
+        expect(c, r, NULL, m2, MA_DKIM_FAIL, MA_DKIM_R_SIGNATURE, "simple: header whitespace changed");
+        free(m2);
+        m2 = edit(m1, "Joe.\r\n", "Joe. \r\n");
+        expect(c, r, NULL, m2, MA_DKIM_FAIL, MA_DKIM_R_BODY_HASH, "simple: body whitespace changed");
+        free(m2);
+        free(m1);
+        ma_dkim_signer_free(sim);
+    }
+    {
+        const char *two_to = "From: a@football.example.com\r\nTo: x@example.net\r\nTo: y@example.net\r\n"
+                             "Subject: s\r\n\r\nbody\r\n";
+        char *m1 = sign_text(c, s, two_to), *m2;
+        expect(c, r, NULL, m1, MA_DKIM_PASS, MA_DKIM_R_OK, "two To fields signed");
+        m2 = edit(m1, "To: x@example.net\r\nTo: y@example.net", "To: y@example.net\r\nTo: x@example.net");
+        expect(c, r, NULL, m2, MA_DKIM_FAIL, MA_DKIM_R_SIGNATURE, "header order changed: two To swapped");
+        free(m2);
+        free(m1);
     }
     {
         /* Without oversigning the signature survives, and the verdict
@@ -338,6 +380,67 @@ int main(void)
         ma_job_free(j);
         free(many);
         ma_ctx_set_limit(c, MA_LIMIT_DKIM_SIGNATURES, 10);
+    }
+
+    /* Two signers in one pass: rsa and ed25519, both verify; keygen. */
+    {
+        char *pem = NULL, *rrec = NULL, *both, *line;
+        ma_dkim_signer *rs = NULL;
+        ma_dkim_sign_opts ro = so;
+        ma_msg *m = NULL;
+        ma_dkim_sign *g = NULL;
+        char *fields = NULL;
+        size_t maxline = 0, cur = 0;
+        is_int(ma_dkim_keygen(&pem, &rrec, c, MA_DKIM_RSA_SHA256, 2048), MA_OK, "keygen rsa-2048");
+        ok(pem && strstr(pem, "-----BEGIN PRIVATE KEY-----") != NULL, "keygen: PKCS#8 PEM");
+        ok(rrec && strncmp(rrec, "v=DKIM1; k=rsa; p=MIIBIjAN", 26) == 0, "keygen: rsa key record");
+        ro.selector = "rsa2048";
+        is_int(ma_dkim_signer_new(&rs, c, &ro, pem, pem ? strlen(pem) : 0), MA_OK, "signer from the generated key");
+        ma_static_zone_free(z);
+        ma_resolver_free(r);
+        ma_static_zone_new(&z, c);
+        {
+            char *edrec = NULL;
+            ma_dkim_signer_key_record(s, &edrec);
+            ma_static_zone_add_txt(z, "brisbane._domainkey.football.example.com", edrec, strlen(edrec), 300);
+            ma_static_zone_add_txt(z, "rsa2048._domainkey.football.example.com", rrec, strlen(rrec), 300);
+            ma_free(c, edrec);
+        }
+        ma_resolver_static_new(&r, c, z);
+        ma_msg_new(&m, c);
+        ma_dkim_sign_new(&g, s);
+        is_int(ma_dkim_sign_add(g, rs), MA_OK, "second signer added");
+        ma_dkim_sign_attach(g, m);
+        is_int(ma_dkim_sign_add(g, rs), MA_ESTATE, "no signer after attach");
+        ma_msg_write(m, msg_text, strlen(msg_text));
+        ma_msg_finish(m);
+        is_int(ma_dkim_sign_field(g, &fields), MA_OK, "two fields");
+        for (line = fields; line && *line; line++) {
+            if (*line == '\r' && line[1] == '\n') {
+                maxline = cur > maxline ? cur : maxline;
+                cur = 0;
+                line++;
+            } else {
+                cur++;
+            }
+        }
+        maxline = cur > maxline ? cur : maxline;
+        ok(maxline <= 78, "folded at 78 columns");
+        both = malloc(strlen(fields) + strlen(msg_text) + 3);
+        sprintf(both, "%s\r\n%s", fields, msg_text);
+        j = verify_text(c, r, NULL, both, &rc);
+        is_int((long)ma_dkim_job_count(j), 2, "two signatures");
+        is_int(ma_dkim_job_result(j, 0), MA_DKIM_PASS, "ed25519 one passes");
+        is_int(ma_dkim_job_result(j, 1), MA_DKIM_PASS, "rsa one passes");
+        is_int(ma_dkim_job_key_bits(j, 1), 2048, "rsa key bits");
+        ma_job_free(j);
+        free(both);
+        ma_free(c, fields);
+        ma_dkim_sign_free(g);
+        ma_msg_free(m);
+        ma_dkim_signer_free(rs);
+        ma_free(c, pem);
+        ma_free(c, rrec);
     }
 
     /* Bad signer options. */

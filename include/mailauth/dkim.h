@@ -219,7 +219,10 @@ typedef enum ma_dkim_sign_flags {
     /** Leave out t= (the signing time). */
     MA_DKIM_SIGN_NO_TIMESTAMP = 1u << 0,
     /** Add l= with the whole canonical body length (not recommended: RFC 6376 8.2). */
-    MA_DKIM_SIGN_BODY_LENGTH = 1u << 1
+    MA_DKIM_SIGN_BODY_LENGTH = 1u << 1,
+    /** Sign each listed field once more than present, so that an instance
+        added later breaks the signature (RFC 6376 8.15). */
+    MA_DKIM_SIGN_OVERSIGN = 1u << 2
 } ma_dkim_sign_flags;
 
 /** Version of ma_dkim_sign_opts understood by this library. */
@@ -231,9 +234,11 @@ typedef struct ma_dkim_sign_opts {
     const char *domain;        /**< d= (required) */
     const char *selector;      /**< s= (required) */
     const char *identity;      /**< i= (optional): "local@domain", domain within d= */
-    /** Colon list of fields to sign, taken as h= exactly (repeat a name to
-        sign more instances or to oversign); must include From.  NULL: RFC
-        6376 5.4.1's list, each name as often as it occurs, From once more. */
+    /** Colon list of fields to sign; must include From.  Taken as h=
+        exactly as written (repeat a name to sign more instances), unless
+        MA_DKIM_SIGN_OVERSIGN is set: then each name is signed as often as
+        it occurs, plus once.  NULL: the fields of RFC 6376 5.4.1's list
+        that are present, From always (plus one each with OVERSIGN). */
     const char *headers;
     int header_canon;          /**< ma_dkim_canon (default relaxed) */
     int body_canon;            /**< ma_dkim_canon (default relaxed) */
@@ -281,6 +286,14 @@ MA_EXTERN(int) ma_dkim_signer_key_record(const ma_dkim_signer *s, char **out);
 MA_EXTERN(int) ma_dkim_sign_new(ma_dkim_sign **out, const ma_dkim_signer *signer);
 
 /**
+ * Add another signer to a signing, before ma_dkim_sign_attach(): all sign
+ * in one pass, the body hashed once per canonicalisation (at most 8).
+ * @return MA_OK, MA_EINVAL (NULL, or a signer of another context),
+ *         MA_ESTATE (already attached), MA_ELIMIT.
+ */
+MA_EXTERN(int) ma_dkim_sign_add(ma_dkim_sign *g, const ma_dkim_signer *signer);
+
+/**
  * Read the message from msg (a body consumer is added: call before the
  * message is written).  msg must outlive the signing.
  * @return MA_OK, MA_EINVAL, MA_ESTATE, MA_ELIMIT.
@@ -289,8 +302,9 @@ MA_EXTERN(int) ma_dkim_sign_attach(ma_dkim_sign *g, ma_msg *msg);
 
 /**
  * After ma_msg_finish(): the DKIM-Signature field to prepend to the message,
- * name included, folded with CRLF, without a final CRLF.  Free with
- * ma_free().
+ * name included, folded with CRLF at 78 columns (tags v a c d i q s t x l h
+ * bh, b= last), without a final CRLF; with several signers, one field per
+ * signer in the order added, separated by CRLF.  Free with ma_free().
  * @return MA_OK, MA_EINVAL, MA_ESTATE (not attached, or the message is not
  *         finished), MA_ENOMEM, MA_EINTERNAL.
  */
@@ -298,6 +312,16 @@ MA_EXTERN(int) ma_dkim_sign_field(ma_dkim_sign *g, char **out);
 
 /** Free a signing.  NULL is a no-op. */
 MA_EXTERN(void) ma_dkim_sign_free(ma_dkim_sign *g);
+
+/**
+ * Generate a key pair: alg MA_DKIM_RSA_SHA256 (bits 1024 to 8192, 0 means
+ * 2048) or MA_DKIM_ED25519_SHA256 (bits ignored).  *key_pem gets the
+ * private key as unencrypted PKCS#8 PEM, *record the key record to publish
+ * ("v=DKIM1; k=...; p=...").  Free both with ma_free() (wipe the key first).
+ * @return MA_OK, MA_EINVAL, MA_ENOMEM, MA_EINTERNAL.
+ */
+MA_EXTERN(int) ma_dkim_keygen(char **key_pem, char **record, ma_ctx *ctx, ma_dkim_alg alg,
+                              unsigned int bits);
 
 #ifdef __cplusplus
 }

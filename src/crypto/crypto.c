@@ -24,6 +24,8 @@
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
 #include <openssl/params.h>
 #include <openssl/x509.h>
 
@@ -714,6 +716,51 @@ int ma__privkey_from_seed(ma_privkey **out, const ma_ctx *ctx, const unsigned ch
     ERR_set_mark();
     pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "ED25519", NULL, seed, len);
     rc = pkey != NULL ? privkey_wrap(out, ctx, pkey) : MA_EINTERNAL;
+    ERR_pop_to_mark();
+    return rc;
+}
+
+int ma__privkey_generate(ma_privkey **out, const ma_ctx *ctx, ma_key_type type, unsigned int bits)
+{
+    EVP_PKEY *pkey = NULL;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (ctx == NULL || (type != MA_KEY_RSA && type != MA_KEY_ED25519))
+        return MA_EINVAL;
+    if (type == MA_KEY_RSA && (bits < 1024 || bits > 16384))
+        return MA_EINVAL;
+    ERR_set_mark();
+    if (type == MA_KEY_RSA)
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+    else
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    rc = pkey != NULL ? privkey_wrap(out, ctx, pkey) : MA_EINTERNAL;
+    ERR_pop_to_mark();
+    return rc;
+}
+
+int ma__privkey_pem(const ma_privkey *key, ma_buf *out)
+{
+    BIO *bio;
+    char *data = NULL;
+    long n;
+    int rc = MA_EINTERNAL;
+
+    if (key == NULL || out == NULL)
+        return MA_EINVAL;
+    ERR_set_mark();
+    bio = BIO_new(BIO_s_mem());
+    if (bio != NULL && PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL, NULL) == 1) {
+        n = BIO_get_mem_data(bio, &data);
+        rc = n > 0 ? ma__buf_append(out, data, (size_t)n) : MA_EINTERNAL;
+        /* The PEM text is key material: clear the BIO's copy. */
+        if (n > 0)
+            OPENSSL_cleanse(data, (size_t)n);
+    }
+    BIO_free(bio);
     ERR_pop_to_mark();
     return rc;
 }

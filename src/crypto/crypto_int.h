@@ -198,6 +198,20 @@ int ma__privkey_load(ma_privkey **out, const ma_ctx *ctx, const void *data, size
 int ma__privkey_from_seed(ma_privkey **out, const ma_ctx *ctx, const unsigned char *seed,
                           size_t len);
 
+/**
+ * Generate a private key: RSA of bits bits (1024 to 16384) or Ed25519 (bits
+ * ignored).
+ * @return MA_OK, MA_EINVAL, MA_ENOMEM, MA_EINTERNAL.
+ */
+int ma__privkey_generate(ma_privkey **out, const ma_ctx *ctx, ma_key_type type, unsigned int bits);
+
+/**
+ * Append the key as unencrypted PKCS#8 PEM to out (the caller should wipe
+ * out when done: it is key material).
+ * @return MA_OK, MA_EINVAL, MA_ENOMEM, MA_EINTERNAL.
+ */
+int ma__privkey_pem(const ma_privkey *key, ma_buf *out);
+
 /** Free a private key (OpenSSL clears the key material).  NULL is a no-op. */
 void ma__privkey_free(ma_privkey *key);
 

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,16 +39,29 @@ struct ma_dkim_signer {
     ma_dkim_canon hcanon, bcanon;
     char *domain, *selector, *identity;
     char *headers;           /* lower-case names separated by ':' */
+    char *hdisplay;          /* the caller's list as written (WSP runs as one SP), or NULL */
     uint64_t expire;
     unsigned int flags;
     int literal;             /* the caller's header list: h= exactly */
 };
 
-struct ma_dkim_sign {
-    const ma_dkim_signer *signer;
-    ma_msg *msg;
+/* Signers one signing can carry. */
+#define SIGN_MAX_SIGNERS 8
+
+/* One body hash per canonicalisation (every algorithm hashes with SHA-256). */
+typedef struct sign_body {
     ma_digest *digest;
     ma_canon_body body;
+    unsigned char md[MA_DIGEST_MAX];
+    size_t md_len;
+} sign_hash;
+
+struct ma_dkim_sign {
+    const ma_ctx *ctx;
+    const ma_dkim_signer *signers[SIGN_MAX_SIGNERS];
+    size_t nsigners;
+    ma_msg *msg;
+    sign_hash bodies[2];     /* by ma_dkim_canon; digest NULL when unused */
     int body_done;
     int status;
 };
@@ -121,6 +135,7 @@ void ma_dkim_signer_free(ma_dkim_signer *s)
     ma__free(s->ctx, s->selector);
     ma__free(s->ctx, s->identity);
     ma__free(s->ctx, s->headers);
+    ma__free(s->ctx, s->hdisplay);
     ma__free(s->ctx, s);
 }
 
@@ -157,7 +172,8 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
     if (opts->domain == NULL || opts->selector == NULL ||
         (opts->header_canon != MA_DKIM_SIMPLE && opts->header_canon != MA_DKIM_RELAXED) ||
         (opts->body_canon != MA_DKIM_SIMPLE && opts->body_canon != MA_DKIM_RELAXED) ||
-        (opts->flags & ~(unsigned int)(MA_DKIM_SIGN_NO_TIMESTAMP | MA_DKIM_SIGN_BODY_LENGTH)) != 0)
+        (opts->flags & ~(unsigned int)(MA_DKIM_SIGN_NO_TIMESTAMP | MA_DKIM_SIGN_BODY_LENGTH |
+                                       MA_DKIM_SIGN_OVERSIGN)) != 0)
         return MA_EINVAL;
     s = ma__calloc(ctx, 1, sizeof *s);
     if (s == NULL)
@@ -219,7 +235,26 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
         memcpy(s->identity, opts->identity, (size_t)(at - opts->identity));
     }
     s->headers = header_list(ctx, opts->headers ? opts->headers : default_headers);
-    s->literal = opts->headers != NULL;
+    s->literal = opts->headers != NULL && !(opts->flags & MA_DKIM_SIGN_OVERSIGN);
+    if (s->literal && s->headers != NULL) {
+        /* h= as the caller wrote it, runs of WSP as one SP (what relaxed
+           canonicalisation makes of it anyway). */
+        size_t n = strlen(opts->headers), i, w = 0;
+        s->hdisplay = ma__alloc(ctx, n + 1);
+        if (s->hdisplay == NULL) {
+            ma_dkim_signer_free(s);
+            return MA_ENOMEM;
+        }
+        for (i = 0; i < n; i++) {
+            char c = opts->headers[i] == '\t' ? ' ' : opts->headers[i];
+            if (c == ' ' && (w == 0 || s->hdisplay[w - 1] == ' '))
+                continue;
+            s->hdisplay[w++] = c;
+        }
+        while (w > 0 && s->hdisplay[w - 1] == ' ')
+            w--;
+        s->hdisplay[w] = '\0';
+    }
     if (s->headers == NULL) {
         ma_dkim_signer_free(s);
         return MA_EINVAL;
@@ -278,7 +313,6 @@ int ma_dkim_signer_key_record(const ma_dkim_signer *s, char **out)
 int ma_dkim_sign_new(ma_dkim_sign **out, const ma_dkim_signer *signer)
 {
     ma_dkim_sign *g;
-    int rc;
     if (out == NULL)
         return MA_EINVAL;
     *out = NULL;
@@ -287,15 +321,21 @@ int ma_dkim_sign_new(ma_dkim_sign **out, const ma_dkim_signer *signer)
     g = ma__calloc(signer->ctx, 1, sizeof *g);
     if (g == NULL)
         return MA_ENOMEM;
-    g->signer = signer;
-    rc = ma__digest_new(&g->digest, signer->ctx, MA_HASH_SHA256);
-    if (rc == MA_OK)
-        rc = ma__canon_body_init(&g->body, signer->bcanon, MA_CANON_NO_LIMIT, g->digest);
-    if (rc != MA_OK) {
-        ma_dkim_sign_free(g);
-        return rc;
-    }
+    g->ctx = signer->ctx;
+    g->signers[g->nsigners++] = signer;
     *out = g;
+    return MA_OK;
+}
+
+int ma_dkim_sign_add(ma_dkim_sign *g, const ma_dkim_signer *signer)
+{
+    if (g == NULL || signer == NULL || signer->ctx != g->ctx)
+        return MA_EINVAL;
+    if (g->msg != NULL)
+        return MA_ESTATE;
+    if (g->nsigners >= SIGN_MAX_SIGNERS)
+        return MA_ELIMIT;
+    g->signers[g->nsigners++] = signer;
     return MA_OK;
 }
 
@@ -303,16 +343,25 @@ void ma_dkim_sign_free(ma_dkim_sign *g)
 {
     if (g == NULL)
         return;
-    ma__digest_free(g->digest);
-    ma__free(g->signer->ctx, g);
+    ma__digest_free(g->bodies[0].digest);
+    ma__digest_free(g->bodies[1].digest);
+    ma__free(g->ctx, g);
 }
 
-static int sign_body(const char *data, size_t len, void *payload)
+static int sign_consume(const char *data, size_t len, void *payload)
 {
     ma_dkim_sign *g = payload;
-    int rc = data ? ma__canon_body_update(&g->body, data, len) : ma__canon_body_finish(&g->body);
-    if (rc != MA_OK)
-        return g->status = rc;
+    int k, rc;
+    for (k = 0; k < 2; k++) {
+        sign_hash *b = &g->bodies[k];
+        if (b->digest == NULL)
+            continue;
+        rc = data ? ma__canon_body_update(&b->body, data, len) : ma__canon_body_finish(&b->body);
+        if (rc == MA_OK && data == NULL)
+            rc = ma__digest_final(b->digest, b->md, &b->md_len);
+        if (rc != MA_OK)
+            return g->status = rc;
+    }
     if (data == NULL)
         g->body_done = 1;
     return MA_OK;
@@ -320,151 +369,219 @@ static int sign_body(const char *data, size_t len, void *payload)
 
 int ma_dkim_sign_attach(ma_dkim_sign *g, ma_msg *msg)
 {
+    size_t i;
     int rc;
     if (g == NULL || msg == NULL)
         return MA_EINVAL;
     if (g->msg != NULL || ma_msg_header_done(msg))
         return MA_ESTATE;
-    rc = ma_msg_add_body_consumer(msg, sign_body, g);
+    for (i = 0; i < g->nsigners; i++) {
+        sign_hash *b = &g->bodies[g->signers[i]->bcanon];
+        if (b->digest != NULL)
+            continue;
+        rc = ma__digest_new(&b->digest, g->ctx, MA_HASH_SHA256);
+        if (rc == MA_OK)
+            rc = ma__canon_body_init(&b->body, g->signers[i]->bcanon, MA_CANON_NO_LIMIT, b->digest);
+        if (rc != MA_OK)
+            return rc;
+    }
+    rc = ma_msg_add_body_consumer(msg, sign_consume, g);
     if (rc == MA_OK)
         g->msg = msg;
     return rc;
 }
 
-/* Append "tag" text to the field, folding before it when the line would
-   grow past SIGN_FOLD_AT. */
-static int put(ma_buf *f, size_t *col, const char *text, size_t n)
+/*
+ * Folding (RFC 6376 3.5 allows FWS around tags, between h= names and inside
+ * base64): a piece is appended after sep ("" or " "); when the line would
+ * pass SIGN_FOLD_AT columns and a break is allowed there, CRLF SP takes the
+ * separator's place.
+ */
+static int fold_put(ma_buf *f, size_t *col, const char *sep, const char *text, size_t n, int brk)
 {
+    size_t sl = strlen(sep);
     int rc;
-    if (*col + n + 1 > SIGN_FOLD_AT && *col > 1) {
-        rc = ma__buf_append(f, "\r\n\t", 3);
-        if (rc != MA_OK)
-            return rc;
+    if (brk && *col + sl + n > SIGN_FOLD_AT && *col > 1) {
+        rc = ma__buf_append(f, "\r\n ", 3);
         *col = 1;
-    } else if (*col > 0) {
-        rc = ma__buf_putc(f, ' ');
-        if (rc != MA_OK)
-            return rc;
-        (*col)++;
+    } else {
+        rc = ma__buf_append(f, sep, sl);
+        *col += sl;
     }
+    if (rc == MA_OK)
+        rc = ma__buf_append(f, text, n);
     *col += n;
-    return ma__buf_append(f, text, n);
+    return rc;
 }
 
-int ma_dkim_sign_field(ma_dkim_sign *g, char **out)
+/* A tag "name=value;" as one piece after a space. */
+static int fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
 {
-    const ma_dkim_signer *s;
-    const ma_ctx *ctx;
-    unsigned char bh[MA_DIGEST_MAX], hh[MA_DIGEST_MAX], sig[1024];
-    size_t bh_len = 0, hh_len = 0, sig_len = sizeof sig, col = 0, nnames = 0, k;
-    char b64[MA_BASE64_ENCODED_LEN(1024) + 1], tag[600];
+    char tag[600];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(tag, sizeof tag, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tag)
+        return MA_EINVAL;
+    return fold_put(f, col, " ", tag, (size_t)n, 1);
+}
+
+/* Base64 data folded to the line: pieces as long as the line has room. */
+static int fold_b64(ma_buf *f, size_t *col, const char *b64, size_t n)
+{
+    size_t i = 0;
+    int rc = MA_OK;
+    while (rc == MA_OK && i < n) {
+        size_t room = *col < SIGN_FOLD_AT ? SIGN_FOLD_AT - *col : 0, take;
+        if (room == 0) {
+            rc = ma__buf_append(f, "\r\n ", 3);
+            *col = 1;
+            continue;
+        }
+        take = n - i < room ? n - i : room;
+        rc = ma__buf_append(f, b64 + i, take);
+        *col += take;
+        i += take;
+    }
+    return rc;
+}
+
+/* The h= names of signer s for this message (at most max), and its h= tag. */
+static size_t sign_names(const ma_dkim_signer *s, const ma_msg *msg, ma_dkim_span *names, size_t max)
+{
+    const char *p = s->headers;
+    size_t nnames = 0, k;
+    while (*p && nnames < max) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p), inst = 0;
+        char nm[128];
+        if (s->literal) {
+            inst = 1;
+        } else if (n < sizeof nm) {
+            long at = -1;
+            memcpy(nm, p, n);
+            nm[n] = '\0';
+            while ((at = ma_msg_find(msg, nm, (size_t)(at + 1))) >= 0)
+                inst++;
+            /* RFC 6376 5.4: From is always signed; oversigning adds one
+               more of every listed name (a field added later then breaks
+               the signature, 8.15). */
+            if (inst == 0 && n == 4 && memcmp(p, "from", 4) == 0)
+                inst = 1;
+            if (s->flags & MA_DKIM_SIGN_OVERSIGN)
+                inst++;
+        }
+        for (k = 0; k < inst && nnames < max; k++) {
+            names[nnames].p = p;
+            names[nnames].len = n;
+            nnames++;
+        }
+        p += n + (e != NULL);
+    }
+    return nnames;
+}
+
+/* Write the h= tag: the caller's text as written, or the names joined by
+   ':'; folded after a colon or at a space. */
+static int fold_h(ma_buf *f, size_t *col, const ma_dkim_signer *s, const ma_dkim_span *names,
+                  size_t nnames)
+{
+    char piece[160];
+    size_t k;
+    int rc = MA_OK;
+    if (s->hdisplay != NULL) {
+        /* Pieces end at a space (which becomes the separator) or just
+           after a colon. */
+        const char *p = s->hdisplay, *sep = " ";
+        int first = 1;
+        while (rc == MA_OK && *p) {
+            size_t n = 0;
+            while (p[n] && p[n] != ' ' && (n == 0 || p[n - 1] != ':'))
+                n++;
+            if (n + 4 > sizeof piece)
+                return MA_EINVAL;
+            snprintf(piece, sizeof piece, "%s%.*s%s", first ? "h=" : "", (int)n, p, p[n] ? "" : ";");
+            rc = fold_put(f, col, sep, piece, strlen(piece), 1);
+            first = 0;
+            p += n;
+            sep = "";
+            if (*p == ' ') {
+                sep = " ";
+                p++;
+            }
+        }
+        return rc;
+    }
+    for (k = 0; rc == MA_OK && k < nnames; k++) {
+        if (names[k].len + 4 > sizeof piece)
+            return MA_EINVAL;
+        snprintf(piece, sizeof piece, "%s%.*s%s", k == 0 ? "h=" : "", (int)names[k].len,
+                 names[k].p, k + 1 < nnames ? ":" : ";");
+        rc = fold_put(f, col, k == 0 ? " " : "", piece, strlen(piece), 1);
+    }
+    return rc;
+}
+
+/* One signer's field, appended to f. */
+static int sign_one(ma_dkim_sign *g, const ma_dkim_signer *s, int64_t now, ma_buf *f)
+{
+    const ma_ctx *ctx = g->ctx;
+    const sign_hash *body = &g->bodies[s->bcanon];
+    unsigned char hh[MA_DIGEST_MAX], sig[2048];
+    size_t hh_len = 0, sig_len = sizeof sig, col, nnames, k, start = f->len;
+    char b64[MA_BASE64_ENCODED_LEN(2048) + 1];
     ma_dkim_span names[256];
     long idx[256];
-    ma_buf f, h, scratch;
+    ma_buf scratch;
     ma_digest *d = NULL;
-    int64_t now;
     int rc;
 
-    if (out == NULL)
-        return MA_EINVAL;
-    *out = NULL;
-    if (g == NULL)
-        return MA_EINVAL;
-    if (g->status != MA_OK)
-        return g->status;
-    if (g->msg == NULL || !g->body_done)
-        return MA_ESTATE;
-    s = g->signer;
-    ctx = s->ctx;
-
-    rc = ma__digest_final(g->digest, bh, &bh_len);
-    if (rc != MA_OK)
-        return rc;
-    /* The names of h=: a list the caller gave is h= as it stands; with
-       the default list, each name once per instance present, and From once
-       more (a From prepended later then breaks the signature: RFC 6376
-       8.15). */
-    {
-        const char *p = s->headers;
-        while (*p && nnames < 256) {
-            const char *e = strchr(p, ':');
-            size_t n = e ? (size_t)(e - p) : strlen(p), inst = 0;
-            long at = -1;
-            char nm[128];
-            if (n < sizeof nm) {
-                memcpy(nm, p, n);
-                nm[n] = '\0';
-                if (s->literal) {
-                    inst = 1;
-                } else {
-                    while ((at = ma_msg_find(g->msg, nm, (size_t)(at + 1))) >= 0)
-                        inst++;
-                    if (n == 4 && memcmp(p, "from", 4) == 0)
-                        inst++;
-                }
-            }
-            for (k = 0; k < inst && nnames < 256; k++) {
-                names[nnames].p = p;
-                names[nnames].len = n;
-                nnames++;
-            }
-            p += n + (e != NULL);
-        }
-    }
+    nnames = sign_names(s, g->msg, names, 256);
     rc = ma__dkim_select_headers(idx, NULL, ctx, g->msg, names, nnames);
     if (rc != MA_OK)
         return rc;
-
-    ma__buf_init(&f, ctx);
-    ma__buf_init(&h, ctx);
-    ma__buf_init(&scratch, ctx);
-    rc = ma__buf_append(&f, "DKIM-Signature:", 15);
+    rc = ma__buf_append(f, "DKIM-Signature:", 15);
     col = 15;
-#define PUT(...)                                                             \
-    do {                                                                     \
-        if (rc == MA_OK) {                                                   \
-            int n_ = snprintf(tag, sizeof tag, __VA_ARGS__);                 \
-            rc = n_ < 0 || (size_t)n_ >= sizeof tag ? MA_EINVAL              \
-                                                    : put(&f, &col, tag, (size_t)n_); \
-        }                                                                    \
-    } while (0)
-    PUT("v=1;");
-    PUT("a=%s;", ma_dkim_alg_name(s->alg));
-    PUT("c=%s/%s;", s->hcanon == MA_DKIM_RELAXED ? "relaxed" : "simple",
-        s->bcanon == MA_DKIM_RELAXED ? "relaxed" : "simple");
-    PUT("d=%s;", s->domain);
-    PUT("s=%s;", s->selector);
-    if (s->identity)
-        PUT("i=%s;", s->identity);
-    now = ma_ctx_now_ms(ctx) / 1000;
-    if (!(s->flags & MA_DKIM_SIGN_NO_TIMESTAMP))
-        PUT("t=%lld;", (long long)now);
-    if (s->expire > 0)
-        PUT("x=%llu;", (unsigned long long)now + (unsigned long long)s->expire);
-    if (s->flags & MA_DKIM_SIGN_BODY_LENGTH)
-        PUT("l=%llu;", (unsigned long long)ma__canon_body_length(&g->body));
-    /* h=, folded after a colon when the line grows long (FWS is allowed
-       around the colons). */
-    for (k = 0; rc == MA_OK && k < nnames; k++) {
-        int n_ = snprintf(tag, sizeof tag, "%s%.*s%s", k == 0 ? "h=" : "", (int)names[k].len,
-                          names[k].p, k + 1 < nnames ? ":" : ";");
-        if (k == 0) {
-            rc = put(&f, &col, tag, (size_t)n_);
-            continue;
-        }
-        if (col + (size_t)n_ > SIGN_FOLD_AT) {
-            rc = ma__buf_append(&f, "\r\n\t", 3);
-            col = 1;
-        }
-        if (rc == MA_OK)
-            rc = ma__buf_append(&f, tag, (size_t)n_);
-        col += (size_t)n_;
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "v=1;");
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "a=%s;", ma_dkim_alg_name(s->alg));
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "c=%s/%s;", s->hcanon == MA_DKIM_RELAXED ? "relaxed" : "simple",
+                      s->bcanon == MA_DKIM_RELAXED ? "relaxed" : "simple");
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "d=%s;", s->domain);
+    if (rc == MA_OK && s->identity)
+        rc = fold_tag(f, &col, "i=%s;", s->identity);
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "q=dns/txt;");
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "s=%s;", s->selector);
+    if (rc == MA_OK && !(s->flags & MA_DKIM_SIGN_NO_TIMESTAMP))
+        rc = fold_tag(f, &col, "t=%lld;", (long long)now);
+    if (rc == MA_OK && s->expire > 0)
+        rc = fold_tag(f, &col, "x=%llu;", (unsigned long long)now + (unsigned long long)s->expire);
+    if (rc == MA_OK && (s->flags & MA_DKIM_SIGN_BODY_LENGTH))
+        rc = fold_tag(f, &col, "l=%llu;", (unsigned long long)ma__canon_body_length(&body->body));
+    if (rc == MA_OK)
+        rc = fold_h(f, &col, s, names, nnames);
+    if (rc == MA_OK) {
+        b64[ma__base64_encode(body->md, body->md_len, b64)] = '\0';
+        rc = fold_tag(f, &col, "bh=%s;", b64);
     }
-    b64[ma__base64_encode(bh, bh_len, b64)] = '\0';
-    PUT("bh=%s;", b64);
-    PUT("b=");
-#undef PUT
-    /* RFC 6376 3.7: the selected fields, then this field without CRLF. */
+    if (rc == MA_OK)
+        rc = fold_tag(f, &col, "b=");
+    /* RFC 6376 3.7: the selected fields, then this field with an empty b=
+       and no final CRLF, exactly as written. */
+    ma__buf_init(&scratch, ctx);
     if (rc == MA_OK)
         rc = ma__digest_new(&d, ctx, MA_HASH_SHA256);
     for (k = 0; rc == MA_OK && k < nnames; k++) {
@@ -477,34 +594,106 @@ int ma_dkim_sign_field(ma_dkim_sign *g, char **out)
             rc = ma__canon_header_hash(d, &scratch, s->hcanon, raw, raw_len, 0);
     }
     if (rc == MA_OK)
-        rc = ma__canon_header_hash(d, &scratch, s->hcanon, f.data, f.len, MA_CANON_NO_CRLF);
+        rc = ma__canon_header_hash(d, &scratch, s->hcanon, f->data + start, f->len - start,
+                                   MA_CANON_NO_CRLF);
     if (rc == MA_OK)
         rc = ma__digest_final(d, hh, &hh_len);
     ma__digest_free(d);
+    ma__buf_free(&scratch);
     if (rc == MA_OK)
         rc = ma__privkey_sign(s->key, s->alg, hh, hh_len, sig, &sig_len);
-    if (rc == MA_OK) {
-        /* The signature, folded inside the value only. */
-        size_t n = ma__base64_encode(sig, sig_len, b64), i = 0;
-        while (rc == MA_OK && i < n) {
-            size_t room = col < SIGN_FOLD_AT ? SIGN_FOLD_AT - col : 0, take;
-            if (room < 8) {
-                rc = ma__buf_append(&f, "\r\n\t", 3);
-                col = 1;
-                continue;
-            }
-            take = n - i < room ? n - i : room;
-            rc = ma__buf_append(&f, b64 + i, take);
-            col += take;
-            i += take;
-        }
+    if (rc == MA_OK)
+        rc = fold_b64(f, &col, b64, ma__base64_encode(sig, sig_len, b64));
+    return rc;
+}
+
+int ma_dkim_sign_field(ma_dkim_sign *g, char **out)
+{
+    ma_buf f;
+    size_t i;
+    int64_t now;
+    int rc = MA_OK;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (g == NULL)
+        return MA_EINVAL;
+    if (g->status != MA_OK)
+        return g->status;
+    if (g->msg == NULL || !g->body_done)
+        return MA_ESTATE;
+    now = ma_ctx_now_ms(g->ctx) / 1000;
+    ma__buf_init(&f, g->ctx);
+    for (i = 0; rc == MA_OK && i < g->nsigners; i++) {
+        if (i > 0)
+            rc = ma__buf_append(&f, "\r\n", 2);
+        if (rc == MA_OK)
+            rc = sign_one(g, g->signers[i], now, &f);
     }
-    ma__buf_free(&h);
-    ma__buf_free(&scratch);
     if (rc == MA_OK)
         *out = ma__buf_steal(&f, NULL);
     ma__buf_free(&f);
     if (rc == MA_OK && *out == NULL)
         return MA_ENOMEM;
+    return rc;
+}
+
+/* ----------------------------------------------------------------- keygen */
+
+int ma_dkim_keygen(char **key_pem, char **record, ma_ctx *ctx, ma_dkim_alg alg, unsigned int bits)
+{
+    ma_privkey *key = NULL;
+    ma_buf pem, der, rec;
+    char *b64 = NULL;
+    int rc;
+
+    if (key_pem == NULL || record == NULL)
+        return MA_EINVAL;
+    *key_pem = NULL;
+    *record = NULL;
+    if (ctx == NULL || (alg != MA_DKIM_RSA_SHA256 && alg != MA_DKIM_ED25519_SHA256))
+        return MA_EINVAL;
+    if (alg == MA_DKIM_RSA_SHA256 && bits == 0)
+        bits = 2048;
+    if (alg == MA_DKIM_RSA_SHA256 && (bits < 1024 || bits > 8192))
+        return MA_EINVAL;
+    rc = ma__privkey_generate(&key, ctx, alg == MA_DKIM_RSA_SHA256 ? MA_KEY_RSA : MA_KEY_ED25519,
+                              bits);
+    if (rc != MA_OK)
+        return rc;
+    ma__buf_init(&pem, ctx);
+    ma__buf_init(&der, ctx);
+    ma__buf_init(&rec, ctx);
+    rc = ma__privkey_pem(key, &pem);
+    if (rc == MA_OK)
+        rc = ma__privkey_public(key, &der);
+    if (rc == MA_OK) {
+        b64 = ma__alloc(ctx, MA_BASE64_ENCODED_LEN(der.len) + 1);
+        if (b64 == NULL)
+            rc = MA_ENOMEM;
+    }
+    if (rc == MA_OK) {
+        b64[ma__base64_encode((const unsigned char *)der.data, der.len, b64)] = '\0';
+        rc = ma__buf_printf(&rec, "v=DKIM1; k=%s; p=%s",
+                            alg == MA_DKIM_ED25519_SHA256 ? "ed25519" : "rsa", b64);
+    }
+    if (rc == MA_OK) {
+        *key_pem = ma__buf_steal(&pem, NULL);
+        *record = ma__buf_steal(&rec, NULL);
+        if (*key_pem == NULL || *record == NULL) {
+            ma_free(ctx, *key_pem);
+            ma_free(ctx, *record);
+            *key_pem = *record = NULL;
+            rc = MA_ENOMEM;
+        }
+    }
+    if (pem.data != NULL)
+        memset(pem.data, 0, pem.len);
+    ma__buf_free(&pem);
+    ma__buf_free(&der);
+    ma__buf_free(&rec);
+    ma__free(ctx, b64);
+    ma__privkey_free(key);
     return rc;
 }
