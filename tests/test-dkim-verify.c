@@ -324,6 +324,32 @@ int main(void)
     ma_job_free(j);
     free(t);
 
+    {
+        /* simple body canonicalisation keeps a whitespace line past l=. */
+        ma_dkim_signer *sl2 = NULL;
+        ma_dkim_sign_opts o2 = so;
+        char *m1, *m2;
+        o2.body_canon = MA_DKIM_SIMPLE;
+        o2.flags = MA_DKIM_SIGN_BODY_LENGTH;
+        ma_dkim_signer_new(&sl2, c, &o2, seed_b64, strlen(seed_b64));
+        m1 = sign_text(c, sl2, msg_text);
+        m2 = malloc(strlen(m1) + 16);
+        sprintf(m2, "%s \t \r\n", m1);
+        vo.l_policy = MA_DKIM_L_WHITESPACE;
+        j = verify_text(c, r, &vo, m2, &rc);
+        is_int(ma_dkim_job_result(j, 0), MA_DKIM_PASS, "simple: a whitespace tail is accepted by the whitespace policy");
+        is_int((long)ma_dkim_job_unsigned_bytes(j, 0), 5, "and its 5 bytes are reported unsigned");
+        ma_job_free(j);
+        expect(c, r, NULL, m2, MA_DKIM_POLICY, MA_DKIM_R_BODY_LENGTH, "simple: the same tail under the default policy");
+        free(m2);
+        m2 = malloc(strlen(m1) + 16);
+        sprintf(m2, "%s x\r\n", m1);
+        expect(c, r, &vo, m2, MA_DKIM_POLICY, MA_DKIM_R_BODY_LENGTH, "simple: one letter in the tail is text");
+        free(m2);
+        free(m1);
+        ma_dkim_signer_free(sl2);
+    }
+
     /* Sans-I/O: the key question is out as soon as the header is complete. */
     {
         ma_msg *m;

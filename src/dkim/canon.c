@@ -78,10 +78,20 @@ static void feed(ma_canon_body *b, const void *p, size_t n)
     size_t k;
     int rc;
 
-    if (b->status != MA_OK || b->hashed >= b->limit)
-        return;
     room = b->limit - b->hashed;
     k = (uint64_t)n < room ? n : (size_t)room;
+    if (k < n && !b->tail_text) {
+        /* Past l=: note text (anything but SP, HTAB, CR, LF) for the
+           verifier's whitespace policy. */
+        const unsigned char *q = (const unsigned char *)p + k, *e = (const unsigned char *)p + n;
+        for (; q < e; q++)
+            if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
+                b->tail_text = true;
+                break;
+            }
+    }
+    if (b->status != MA_OK || k == 0)
+        return;
     rc = ma__digest_update(b->digest, p, k);
     if (rc != MA_OK) {
         b->status = rc;
@@ -425,6 +435,11 @@ int ma__canon_body_finish(ma_canon_body *b)
 uint64_t ma__canon_body_length(const ma_canon_body *b)
 {
     return b != NULL ? b->total : 0;
+}
+
+bool ma__canon_body_tail_text(const ma_canon_body *b)
+{
+    return b != NULL && b->tail_text;
 }
 
 uint64_t ma__canon_body_hashed(const ma_canon_body *b)

@@ -45,6 +45,7 @@ typedef struct ma_canon_body {
     bool wsp_pending;    /* relaxed: a WSP run not yet produced (one SP or nothing) */
     bool content;        /* a byte other than a line end (relaxed: and WSP) was produced */
     bool finished;
+    bool tail_text;      /* a canonical byte past the limit is not SP, HTAB, CR or LF */
 } ma_canon_body;
 
 /**
@@ -82,6 +83,12 @@ uint64_t ma__canon_body_length(const ma_canon_body *b);
 
 /** Canonical bytes fed to the digest: min(l=, length). */
 uint64_t ma__canon_body_hashed(const ma_canon_body *b);
+
+/**
+ * Whether the canonical body past the limit holds anything but SP, HTAB,
+ * CR and LF (for a verifier that accepts an unsigned tail of whitespace).
+ */
+bool ma__canon_body_tail_text(const ma_canon_body *b);
 
 /**
  * A ma_msg_body_fn for ma_msg_add_body_consumer() with a ma_canon_body as

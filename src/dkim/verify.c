@@ -38,9 +38,6 @@ typedef struct dkim_hasher {
     ma_canon_body body;
     unsigned char md[MA_DIGEST_MAX];
     size_t md_len;
-    /* l= whitespace policy: a canonical byte past the limit that is not
-       SP, HTAB, CR or LF (see dkim_tail_scan) */
-    int tail_text;
 } dkim_hasher;
 
 typedef struct dkim_entry {
@@ -439,27 +436,9 @@ static int on_body(const char *data, size_t len, void *payload)
     int rc;
     for (i = 0; i < d->nh; i++) {
         dkim_hasher *h = &d->h[i];
-        uint64_t before = ma__canon_body_length(&h->body);
         rc = data ? ma__canon_body_update(&h->body, data, len) : ma__canon_body_finish(&h->body);
         if (rc != MA_OK)
             return d->status = rc;
-        /* l= whitespace policy: did text (not WSP or line ends) pass the limit? */
-        if (h->limit != MA_CANON_NO_LIMIT && !h->tail_text && data != NULL &&
-            ma__canon_body_length(&h->body) > h->limit) {
-            /* Bytes of this span that may lie past the limit: those after
-               the first (limit - before) canonical bytes.  Canonical and
-               raw bytes differ only in WSP and line ends, so any other
-               byte in the raw span at or after that point is text past
-               the limit. */
-            size_t skip = before >= h->limit ? 0 : (size_t)(h->limit - before), k;
-            for (k = skip < len ? skip : len; k < len; k++) {
-                char c = data[k];
-                if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                    h->tail_text = 1;
-                    break;
-                }
-            }
-        }
     }
     if (data == NULL) {
         d->body_done = 1;
@@ -548,7 +527,7 @@ static int check_entry(dkim_job *d, dkim_entry *e)
     }
     if (e->unsigned_bytes > 0 &&
         (d->opts.l_policy == MA_DKIM_L_WHOLE ||
-         (d->opts.l_policy == MA_DKIM_L_WHITESPACE && h->tail_text))) {
+         (d->opts.l_policy == MA_DKIM_L_WHITESPACE && ma__canon_body_tail_text(&h->body)))) {
         verdict(e, MA_DKIM_POLICY, MA_DKIM_R_BODY_LENGTH,
                 "verified, but l= leaves %llu body bytes unsigned",
                 (unsigned long long)e->unsigned_bytes);
