@@ -258,6 +258,14 @@ int main(void)
         free(m1);
         ma_dkim_signer_free(lit);
     }
+    t = edit(signed_msg, "v=1;", "v=0.5;");
+    expect(c, r, NULL, t, MA_DKIM_PERMERROR, MA_DKIM_R_VERSION, "v=0.5");
+    j = verify_text(c, r, NULL, t, &rc);
+    is_str(ma_dkim_job_domain(j, 0), "football.example.com", "v=0.5: d= still reported");
+    is_str(ma_dkim_job_selector(j, 0), "brisbane", "v=0.5: s= still reported");
+    is_int(ma_dkim_job_algorithm(j, 0), MA_DKIM_ED25519_SHA256, "v=0.5: a= still reported");
+    ma_job_free(j);
+    free(t);
     t = edit(signed_msg, "s=brisbane;", "s=revoked;");
     expect(c, r, NULL, t, MA_DKIM_PERMERROR, MA_DKIM_R_KEY_REVOKED, "revoked key");
     free(t);

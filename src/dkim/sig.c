@@ -720,6 +720,32 @@ static void sig_partial(ma_dkim_sig *sig, const ma_ctx *ctx)
     }
 }
 
+/*
+ * After a refusal, d=, s= and a= that are themselves valid are still filled
+ * in (best effort, errors ignored), so that a verdict on, say, a v=0.5
+ * signature can name the domain for Authentication-Results.
+ */
+static void sig_report_fill(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl)
+{
+    ma_dkim_perr scratch;
+    const ma_tag *t;
+    if (sig->domain == NULL && (t = ma__taglist_get(tl, "d")) != NULL &&
+        sig_parse_d(sig, ctx, t, &scratch) != MA_OK) {
+        ma__free(ctx, sig->domain);
+        sig->domain = NULL;
+        sig->domain_len = 0;
+    }
+    if (sig->selector == NULL && (t = ma__taglist_get(tl, "s")) != NULL &&
+        sig_parse_s(sig, ctx, t, &scratch) != MA_OK) {
+        ma__free(ctx, sig->selector);
+        sig->selector = NULL;
+        sig->selector_len = 0;
+    }
+    if (sig->alg == MA_DKIM_ALG_UNKNOWN && (t = ma__taglist_get(tl, "a")) != NULL &&
+        sig_parse_a(sig, t, &scratch) != MA_OK)
+        sig->alg = MA_DKIM_ALG_UNKNOWN;
+}
+
 int ma__dkim_sig_parse(ma_dkim_sig *sig, const ma_ctx *ctx, ma_dkim_sig_kind kind,
                        const char *value, size_t len, ma_dkim_perr *err)
 {
@@ -752,6 +778,8 @@ int ma__dkim_sig_parse(ma_dkim_sig *sig, const ma_ctx *ctx, ma_dkim_sig_kind kin
         rc = MA_ESYNTAX;
     } else if (rc == MA_OK) {
         rc = sig_check(sig, ctx, &tl, err);
+        if (rc == MA_ESYNTAX)
+            sig_report_fill(sig, ctx, &tl);
     }
     ma__taglist_free(&tl, ctx);
     if (rc == MA_ESYNTAX) {
