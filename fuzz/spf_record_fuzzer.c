@@ -7,10 +7,10 @@
  * Invariants (abort on violation):
  * - the status is OK, ESYNTAX or ELIMIT; after an error the record is
  *   empty and the error offset lies within the input;
- * - a byte outside SP and visible ASCII, or a term past MA_SPF_MAX_TERMS,
+ * - a byte outside SP and visible ASCII, or a term past MA_LIMIT_SPF_TERMS,
  *   is reported at the offset a plain byte-by-byte reference finds;
  * - a parsed record is a NUL-terminated copy of the input made only of SP
- *   and visible ASCII; it has at most MA_SPF_MAX_TERMS terms; each term's
+ *   and visible ASCII; it has at most MA_LIMIT_SPF_TERMS terms; each term's
  *   span lies inside the text, follows an SP, holds no SP, and starts after
  *   the previous one ends (offsets increase); spec spans lie inside their
  *   term; kinds, qualifiers, CIDR lengths and address families are in
@@ -70,7 +70,7 @@ static void check_record(const ma_ctx *ctx, const ma_spf_record *rec, const char
 
     if (rec->len != len || memcmp(rec->text, in, len) != 0 || rec->text[len] != '\0')
         abort();
-    if (!ma__spf_is_record(rec->text, rec->len) || rec->nterms > MA_SPF_MAX_TERMS)
+    if (!ma__spf_is_record(rec->text, rec->len) || rec->nterms > ma_ctx_limit(ctx, MA_LIMIT_SPF_TERMS))
         abort();
     for (i = 0; i < len; i++)
         if ((unsigned char)rec->text[i] < 0x20 || (unsigned char)rec->text[i] > 0x7e)
@@ -139,7 +139,7 @@ static void check_canonical(const ma_ctx *ctx, const ma_spf_record *rec)
 
 /* Reference for pass 1: the status and offset of the first bad byte or the
    term past the limit, or MA_OK. */
-static int ref_scan(const char *in, size_t len, size_t *at)
+static int ref_scan(const char *in, size_t len, size_t *at, size_t max)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t i, n = 0;
@@ -149,7 +149,7 @@ static int ref_scan(const char *in, size_t len, size_t *at)
         *at = i;
         if (s[i] < 0x21 || s[i] > 0x7e)
             return MA_ESYNTAX;
-        if (s[i - 1] == ' ' && ++n > MA_SPF_MAX_TERMS)
+        if (s[i - 1] == ' ' && ++n > max)
             return MA_ELIMIT;
     }
     return MA_OK;
@@ -164,7 +164,7 @@ static void one(const ma_ctx *ctx, const char *in, size_t len)
 
     memset(&rec, 0xa5, sizeof rec);
     rc = ma__spf_record_parse(&rec, ctx, in, len, &err);
-    if (ma__spf_is_record(in, len) && (ref = ref_scan(in, len, &at)) != MA_OK
+    if (ma__spf_is_record(in, len) && (ref = ref_scan(in, len, &at, (size_t)ma_ctx_limit(ctx, MA_LIMIT_SPF_TERMS))) != MA_OK
         && (rc != ref || err.offset != (int64_t)at))
         abort();
     if (rc == MA_OK) {

@@ -650,6 +650,13 @@ static void test_limits(void)
     check_bad_len(big, 6 + 20000, MA_ESYNTAX, 8, "control character", "bad byte before the limit");
     free(big);
 
+    /* The term limit is a context limit (MA_LIMIT_SPF_TERMS). */
+    ma_ctx_set_limit(ctx, MA_LIMIT_SPF_TERMS, 3);
+    check_rc("v=spf1 a mx ~all", MA_OK, "3 terms within a limit of 3");
+    check_bad_len("v=spf1 a mx ip4:1.2.3.4 ~all", 28, MA_ELIMIT, 24, "more than 3 terms",
+                  "4 terms over a limit of 3");
+    ma_ctx_set_limit(ctx, MA_LIMIT_SPF_TERMS, ma_limit_default(MA_LIMIT_SPF_TERMS));
+
     /* The TXT byte limit bounds the record. */
     ma_ctx_set_limit(ctx, MA_LIMIT_TXT_BYTES, 16);
     check_rc("v=spf1 ip4:1.2.3", MA_ESYNTAX, "16 bytes: within the TXT limit");

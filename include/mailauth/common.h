@@ -225,11 +225,13 @@ typedef enum ma_limit {
     /** Seconds a DKIM t= may lie in the future before the signature is refused (default 300). */
     MA_LIMIT_DKIM_CLOCK_SKEW = 20,
     /** Base64 characters of a DKIM key record's p= (default 2048). */
-    MA_LIMIT_DKIM_KEY_CHARS = 21
+    MA_LIMIT_DKIM_KEY_CHARS = 21,
+    /** Terms (mechanisms and modifiers) of one SPF record (default 512). */
+    MA_LIMIT_SPF_TERMS = 22
 } ma_limit;
 
 /** Number of limits defined by this version of the library. */
-#define MA_LIMIT_COUNT 22
+#define MA_LIMIT_COUNT 23
 
 /**
  * Set a limit.  Call during setup only, before the context is shared.

@@ -89,6 +89,7 @@ static const struct {
     [MA_LIMIT_DKIM_RSA_MAX_BITS] = { "dkim_rsa_max_bits", 8192 },
     [MA_LIMIT_DKIM_CLOCK_SKEW] = { "dkim_clock_skew", 300 },
     [MA_LIMIT_DKIM_KEY_CHARS] = { "dkim_key_chars", 2048 },
+    [MA_LIMIT_SPF_TERMS] = { "spf_terms", 512 },
 };
 
 uint64_t ma_limit_default(ma_limit which)

@@ -356,9 +356,10 @@ static int ma_spf_r_term(ma_spf_term *t, const char *text, size_t off, size_t le
  * Pass 1 over s[from..to) (from >= 1), one byte at a time: every byte is SP
  * or visible ASCII; *n counts the terms (a non-SP byte after an SP).
  * Returns the offset of the first bad byte or of the term past
- * MA_SPF_MAX_TERMS, or to.
+ * max, or to.
  */
-static size_t ma_spf_r_scan_bytes(const unsigned char *s, size_t from, size_t to, size_t *n)
+static size_t ma_spf_r_scan_bytes(const unsigned char *s, size_t from, size_t to, size_t *n,
+                                  size_t max)
 {
     size_t i;
     for (i = from; i < to; i++) {
@@ -367,7 +368,7 @@ static size_t ma_spf_r_scan_bytes(const unsigned char *s, size_t from, size_t to
             continue;
         if ((unsigned char)(c - 0x21) > 0x7e - 0x21)
             return i;
-        if (s[i - 1] == ' ' && ++*n > MA_SPF_MAX_TERMS)
+        if (s[i - 1] == ' ' && ++*n > max)
             return i;
     }
     return to;
@@ -389,9 +390,9 @@ static uint64_t ma_spf_r_nonspace(uint64_t w)
  * gives each byte's predecessor in the same lane, so byte order does not
  * matter.  Words with a bad byte, or in which the term limit is passed, are
  * rescanned a byte at a time for the exact offset.  Same result as
- * ma_spf_r_scan_bytes(s, 6, len, n).
+ * ma_spf_r_scan_bytes(s, 6, len, n, max).
  */
-static size_t ma_spf_r_scan(const unsigned char *s, size_t len, size_t *n)
+static size_t ma_spf_r_scan(const unsigned char *s, size_t len, size_t *n, size_t max)
 {
     size_t i = 6, r;
 
@@ -404,19 +405,19 @@ static size_t ma_spf_r_scan(const unsigned char *s, size_t len, size_t *n)
         bad = ((w - MA_SPF_ONES * 0x20) & ~w) | (((w & (MA_SPF_ONES * 0x7f)) + MA_SPF_ONES) | w);
         starts = ma_spf_r_nonspace(w) & ~ma_spf_r_nonspace(wp) & MA_SPF_HIGHS;
         if (bad & MA_SPF_HIGHS) {
-            r = ma_spf_r_scan_bytes(s, i, i + 8, n);
+            r = ma_spf_r_scan_bytes(s, i, i + 8, n, max);
             if (r < i + 8)
                 return r;
         } else if (starts != 0) {
             /* one bit per byte: the sum of the bytes is the top byte of the product */
             size_t c = (size_t)(((starts >> 7) * MA_SPF_ONES) >> 56);
-            if (*n + c > MA_SPF_MAX_TERMS)
-                return ma_spf_r_scan_bytes(s, i, i + 8, n);
+            if (*n + c > max)
+                return ma_spf_r_scan_bytes(s, i, i + 8, n, max);
             *n += c;
         }
         i += 8;
     }
-    return ma_spf_r_scan_bytes(s, i, len, n);
+    return ma_spf_r_scan_bytes(s, i, len, n, max);
 }
 
 /*
@@ -476,7 +477,7 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
                          ma_errbuf *err)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t i, n = 0, k = 0, size;
+    size_t i, n = 0, k = 0, size, max_terms;
     ma_spf_term *terms;
     char *copy, *lower;
     void *block;
@@ -499,7 +500,8 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
     }
 
     /* Pass 1: bytes, and the number of terms (each starts after an SP). */
-    i = ma_spf_r_scan(s, len, &n);
+    max_terms = (size_t)ma__limit(ctx, MA_LIMIT_SPF_TERMS);
+    i = ma_spf_r_scan(s, len, &n, max_terms);
     if (i < len) {
         unsigned char c = s[i];
         if ((unsigned char)(c - 0x21) > 0x7e - 0x21) {
@@ -507,7 +509,7 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
                         c >= 0x80 ? "non-ASCII byte" : "control character", c, i);
             return MA_ESYNTAX;
         }
-        ma__err_set(err, (int64_t)i, "more than %d terms at offset %zu", MA_SPF_MAX_TERMS, i);
+        ma__err_set(err, (int64_t)i, "more than %zu terms at offset %zu", max_terms, i);
         return MA_ELIMIT;
     }
 

@@ -67,7 +67,6 @@ typedef struct ma_spf_record {
 int ma__spf_is_record(const char *text, size_t len);
 
 /* Most terms one record may have (more is MA_ELIMIT). */
-#define MA_SPF_MAX_TERMS 512
 
 /*
  * Parse a whole SPF record (starting "v=spf1") per the ABNF of RFC 7208
@@ -93,7 +92,7 @@ int ma__spf_is_record(const char *text, size_t len);
  * makes the domain-end invalid.
  *
  * Returns MA_OK, MA_ESYNTAX (err has "<what> in '<term>' at offset N", the
- * offset of the fault in the record), MA_ELIMIT (more than MA_SPF_MAX_TERMS
+ * offset of the fault in the record), MA_ELIMIT (more than MA_LIMIT_SPF_TERMS
  * terms, or a record longer than MA_LIMIT_TXT_BYTES), MA_EINVAL (NULL
  * arguments), MA_ENOMEM.  rec is overwritten (left empty after an error, so
  * freeing it is always safe); ma__spf_record_free releases it and accepts
