@@ -15,14 +15,31 @@
  *     2  usage error (unknown option or command, bad arguments).
  *
  * Every error is one line on stderr, starting with "mailauth: ".
+ *
+ * The DKIM commands:
+ *
+ *     mailauth dkim-verify [FILE]
+ *     mailauth dkim-sign --domain D --selector S --key FILE [SIGNING OPTIONS]
+ *                        [--next --domain D --selector S --key FILE ...] [FILE]
+ *     mailauth dkim-keygen --algorithm ALG [--bits N] --selector S --domain D
+ *                          [--out FILE]
+ *
+ * dkim-sign makes several signatures in one run when its signing options
+ * are given again after --next: each group of options (the first, and one
+ * after each --next) is one signer, starting from the defaults; all of them
+ * sign the message in one pass and their fields come out in the order the
+ * groups were given, above the message.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <mailauth/mailauth.h>
 
@@ -57,10 +74,18 @@ typedef struct command {
 
 static int cmd_dns(cli *c, int argc, char **argv);
 static int cmd_spf(cli *c, int argc, char **argv);
+static int cmd_dkim_verify(cli *c, int argc, char **argv);
+static int cmd_dkim_sign(cli *c, int argc, char **argv);
+static int cmd_dkim_keygen(cli *c, int argc, char **argv);
 
 static const command commands[] = {
     { "dns", "TYPE NAME", "look up NAME's records of TYPE (txt, a, aaaa, mx, ptr)", cmd_dns },
     { "spf", "--ip IP [OPTIONS]", "SPF check of a client address (RFC 7208)", cmd_spf },
+    { "dkim-verify", "[FILE]", "verify a message's DKIM signatures (RFC 6376)", cmd_dkim_verify },
+    { "dkim-sign", "--domain D --selector S --key FILE [OPTIONS] [--next ...] [FILE]",
+      "add DKIM signatures to a message", cmd_dkim_sign },
+    { "dkim-keygen", "--algorithm ALG --selector S --domain D [OPTIONS]",
+      "make a DKIM key pair and its DNS record", cmd_dkim_keygen },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -102,14 +127,22 @@ static void usage(FILE *out)
           "  --nameserver IP[:PORT]  send DNS queries to this server (repeatable;\n"
           "                          default: the servers in /etc/resolv.conf)\n"
           "  --now UNIX_TIME         the current time, in seconds since the epoch\n"
-          "  --json                  print results as one JSON object\n"
+          "  --json                  print results as JSON (one line)\n"
           "  --help                  print this help and exit\n"
           "  --version               print the library version and exit\n"
           "\n"
           "Commands:\n", out);
-    for (i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %s %-*s %s\n", commands[i].name,
-                (int)(22 - strlen(commands[i].name)), commands[i].args, commands[i].summary);
+    for (i = 0; i < NCOMMANDS; i++) {
+        /* Synopsis and summary in two columns; a long synopsis gets a line
+         * of its own. */
+        size_t w = strlen(commands[i].name) + 1 + strlen(commands[i].args);
+        if (w <= 22)
+            fprintf(out, "  %s %-*s %s\n", commands[i].name,
+                    (int)(22 - strlen(commands[i].name)), commands[i].args, commands[i].summary);
+        else
+            fprintf(out, "  %s %s\n  %-23s %s\n", commands[i].name, commands[i].args, "",
+                    commands[i].summary);
+    }
     fputs("\n"
           "Exit status: 0 when the check ran (whatever its result), 1 on an I/O or\n"
           "internal error, 2 on a usage error.\n", out);
@@ -677,6 +710,944 @@ out:
     ma_free(c->ctx, received);
     ma_free(c->ctx, authres);
     ma_job_free(job);
+    return ret;
+}
+
+/* ------------------------------------------------------------ DKIM helpers */
+
+/* Start getopt_long() afresh for a command: main() parsed the global
+ * options (optind 0 makes glibc reinitialise; elsewhere 1 is the first
+ * index). */
+static void getopt_restart(void)
+{
+#ifdef __GLIBC__
+    optind = 0;
+#else
+    optind = 1;
+#endif
+    opterr = 0;
+}
+
+/* Report what getopt_long() (optstring starting "+:") returned as an error
+ * for command name, the way the spf command does; returns CLI_USAGE. */
+static int option_error(const char *name, int opt, char **argv)
+{
+    if (opt == ':')
+        errmsg("%s: option '%s' needs an argument (try --help)", name, argv[optind - 1]);
+    else if (optopt == 0)
+        errmsg("%s: unknown option '%s' (try --help)", name, argv[optind - 1]);
+    else if (strncmp(argv[optind - 1], "--", 2) == 0)
+        errmsg("%s: option '%s' takes no argument (try --help)", name, argv[optind - 1]);
+    else
+        errmsg("%s: unknown option '-%c' (try --help)", name, optopt);
+    return CLI_USAGE;
+}
+
+/* How an input file is named in messages ("-" and no operand: stdin). */
+static const char *input_name(const char *path)
+{
+    return path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
+}
+
+/* Open path for reading (stdin for NULL or "-"); NULL with a message on error. */
+static FILE *open_input(const char *cmd, const char *path)
+{
+    FILE *in;
+
+    if (path == NULL || strcmp(path, "-") == 0)
+        return stdin;
+    in = fopen(path, "rb");
+    if (in == NULL)
+        errmsg("%s: cannot open %s: %s", cmd, path, strerror(errno));
+    return in;
+}
+
+static void close_input(FILE *in)
+{
+    if (in != NULL && in != stdin)
+        fclose(in);
+}
+
+/* Read all of in (at most max bytes) into a malloc'd buffer with a NUL after
+ * the data.  Returns CLI_OK, or CLI_ERROR after a message. */
+static int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **data,
+                    size_t *len)
+{
+    char *buf = NULL, *nbuf;
+    size_t size = 0, n = 0, got;
+
+    for (;;) {
+        if (n + 1 >= size) {
+            /* Room for one byte more than max: that byte says "too long". */
+            size_t nsize = size == 0 ? 65536 : size * 2;
+            if (nsize > max + 2)
+                nsize = max + 2;
+            nbuf = realloc(buf, nsize);
+            if (nbuf == NULL) {
+                errmsg("%s: %s: out of memory", cmd, name);
+                free(buf);
+                return CLI_ERROR;
+            }
+            buf = nbuf;
+            size = nsize;
+        }
+        got = fread(buf + n, 1, size - n - 1, in);
+        n += got;
+        if (n > max) {
+            errmsg("%s: %s: longer than %lu bytes", cmd, name, (unsigned long)max);
+            free(buf);
+            return CLI_ERROR;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(in)) {
+        errmsg("%s: cannot read %s: %s", cmd, name, strerror(errno));
+        free(buf);
+        return CLI_ERROR;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return CLI_OK;
+}
+
+/* A message the reader refused: "CMD: NAME: malformed message: WHY". */
+static int message_error(const char *cmd, const char *name, ma_msg *msg, int rc)
+{
+    const char *why = ma_msg_error(msg);
+    if (rc == MA_ENOMEM || why == NULL || why[0] == '\0')
+        why = ma_status_str(rc);
+    errmsg("%s: %s: %s: %s", cmd, name,
+           rc == MA_ELIMIT ? "message header too large" : "malformed message", why);
+    return CLI_ERROR;
+}
+
+/* Parse an unsigned decimal number in [min, max]. */
+static int parse_uint(const char *text, unsigned long long min, unsigned long long max,
+                      unsigned long long *v)
+{
+    char *end;
+
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    errno = 0;
+    *v = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || *v < min || *v > max)
+        return -1;
+    return 0;
+}
+
+/* "rsa-sha256" or "ed25519-sha256"; MA_DKIM_ALG_UNKNOWN otherwise. */
+static ma_dkim_alg parse_sign_alg(const char *text)
+{
+    if (strcmp(text, "rsa-sha256") == 0)
+        return MA_DKIM_RSA_SHA256;
+    if (strcmp(text, "ed25519-sha256") == 0)
+        return MA_DKIM_ED25519_SHA256;
+    return MA_DKIM_ALG_UNKNOWN;
+}
+
+/* ------------------------------------------------------- command: dkim-verify */
+
+static void dkim_verify_usage(FILE *out)
+{
+    fputs("Usage: mailauth [OPTIONS] dkim-verify [FILE]\n"
+          "  DKIM verification (RFC 6376, RFC 8463) of the message in FILE (standard\n"
+          "  input when absent or \"-\"), its key records fetched through the global\n"
+          "  resolver (--zone or --nameserver) and checked against the --now clock.\n"
+          "\n"
+          "  Prints one line per DKIM-Signature field, topmost first, the verdict\n"
+          "  word first:\n"
+          "      pass d=example.com s=sel a=rsa-sha256\n"
+          "      fail d=example.com s=sel a=rsa-sha256 (body-hash: WHAT WENT WRONG)\n"
+          "  and the single word \"none\" for a message without a signature.  With\n"
+          "  --json, one array with an object per signature (result, reason, domain,\n"
+          "  selector, algorithm, identity, key_bits, unsigned_bytes, covers_from,\n"
+          "  unsigned_extra, problem).  Exit status 0 whatever the verdicts.\n",
+          out);
+}
+
+/* One signature as a line of text. */
+static void dkim_print_plain(const ma_job *job, size_t i)
+{
+    ma_dkim_result res = ma_dkim_job_result(job, i);
+    const char *word = ma_dkim_result_name(res);
+    const char *alg = ma_dkim_alg_name(ma_dkim_job_algorithm(job, i));
+    const char *reason = ma_dkim_reason_name(ma_dkim_job_reason(job, i));
+    const char *problem = ma_dkim_job_problem(job, i);
+    const char *s;
+
+    fputs(word != NULL ? word : "unknown", stdout);
+    s = ma_dkim_job_domain(job, i);
+    fputs(" d=", stdout);
+    put_text(stdout, s, strlen(s));
+    s = ma_dkim_job_selector(job, i);
+    fputs(" s=", stdout);
+    put_text(stdout, s, strlen(s));
+    fputs(" a=", stdout);
+    fputs(alg != NULL ? alg : "unknown", stdout);
+    if (res != MA_DKIM_PASS) {
+        fputs(" (", stdout);
+        fputs(reason != NULL ? reason : "unknown", stdout);
+        if (problem != NULL && problem[0] != '\0') {
+            fputs(": ", stdout);
+            put_text(stdout, problem, strlen(problem));
+        }
+        fputc(')', stdout);
+    }
+    fputc('\n', stdout);
+}
+
+/* One signature as a JSON object. */
+static void dkim_print_json(const ma_job *job, size_t i)
+{
+    const char *word = ma_dkim_result_name(ma_dkim_job_result(job, i));
+    const char *alg = ma_dkim_alg_name(ma_dkim_job_algorithm(job, i));
+    const char *reason = ma_dkim_reason_name(ma_dkim_job_reason(job, i));
+
+    fputc('{', stdout);
+    put_json_member(stdout, "result", word != NULL ? word : "unknown", 1);
+    put_json_member(stdout, "reason", reason != NULL ? reason : "unknown", 0);
+    put_json_member(stdout, "domain", ma_dkim_job_domain(job, i), 0);
+    put_json_member(stdout, "selector", ma_dkim_job_selector(job, i), 0);
+    put_json_member(stdout, "algorithm", alg != NULL ? alg : "unknown", 0);
+    put_json_member(stdout, "identity", ma_dkim_job_identity(job, i), 0);
+    printf(",\"key_bits\":%u,\"unsigned_bytes\":%llu,\"covers_from\":%s,\"unsigned_extra\":%s",
+           ma_dkim_job_key_bits(job, i), (unsigned long long)ma_dkim_job_unsigned_bytes(job, i),
+           ma_dkim_job_covers_from(job, i) ? "true" : "false",
+           ma_dkim_job_unsigned_extra(job, i) ? "true" : "false");
+    put_json_member(stdout, "problem", ma_dkim_job_problem(job, i), 0);
+    fputc('}', stdout);
+}
+
+/*
+ * mailauth dkim-verify [FILE]
+ *
+ * One ma_dkim_job attached to a message reader; the message is streamed
+ * through the reader in chunks (never held whole), then the job runs
+ * through the resolver of the global options.
+ */
+static int cmd_dkim_verify(cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *path = NULL, *name;
+    FILE *in = NULL;
+    ma_msg *msg = NULL;
+    ma_job *job = NULL;
+    ma_resolver *resolver;
+    char buf[65536];
+    size_t i, n, got;
+    int opt, rc, ret = CLI_OK;
+
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            dkim_verify_usage(stdout);
+            return CLI_OK;
+        }
+        return option_error("dkim-verify", opt, argv);
+    }
+    if (argc - optind > 1) {
+        errmsg("dkim-verify: unexpected argument '%s' (try --help)", argv[optind + 1]);
+        return CLI_USAGE;
+    }
+    if (optind < argc)
+        path = argv[optind];
+    name = input_name(path);
+
+    rc = ma_msg_new(&msg, c->ctx);
+    if (rc == MA_OK)
+        rc = ma_dkim_job_new(&job, c->ctx, NULL);
+    if (rc == MA_OK)
+        rc = ma_dkim_job_attach(job, msg);
+    if (rc != MA_OK) {
+        errmsg("dkim-verify: cannot create the verification: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    in = open_input("dkim-verify", path);
+    if (in == NULL) {
+        ret = CLI_ERROR;
+        goto out;
+    }
+    rc = MA_OK;
+    while (rc == MA_OK && (got = fread(buf, 1, sizeof buf, in)) > 0)
+        rc = ma_msg_write(msg, buf, got);
+    if (rc == MA_OK && ferror(in)) {
+        errmsg("dkim-verify: cannot read %s: %s", name, strerror(errno));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    if (rc == MA_OK)
+        rc = ma_msg_finish(msg);
+    if (rc != MA_OK) {
+        ret = message_error("dkim-verify", name, msg, rc);
+        goto out;
+    }
+    ret = cli_run_job(c, job, "dkim-verify: verification failed", &resolver);
+    if (ret != CLI_OK)
+        goto out;
+
+    n = ma_dkim_job_count(job);
+    if (c->json) {
+        fputc('[', stdout);
+        for (i = 0; i < n; i++) {
+            if (i > 0)
+                fputc(',', stdout);
+            dkim_print_json(job, i);
+        }
+        fputs("]\n", stdout);
+    } else if (n == 0) {
+        puts("none");
+    } else {
+        for (i = 0; i < n; i++)
+            dkim_print_plain(job, i);
+    }
+out:
+    close_input(in);
+    ma_job_free(job);
+    ma_msg_free(msg);
+    return ret;
+}
+
+/* --------------------------------------------------------- command: dkim-sign */
+
+/* Largest key file and message dkim-sign reads. */
+#define DKIM_KEY_MAX ((size_t)1 << 20)
+#define DKIM_MESSAGE_MAX ((size_t)1 << 30)
+/* Most signatures in one run (the library's limit per signing). */
+#define DKIM_SIGNERS_MAX 8
+
+static void dkim_sign_usage(FILE *out)
+{
+    fputs("Usage: mailauth [OPTIONS] dkim-sign --domain D --selector S --key FILE\n"
+          "                [SIGNING OPTIONS] [--next SIGNING OPTIONS...] [MESSAGE]\n"
+          "  DKIM-signs the message in MESSAGE (standard input when absent or \"-\")\n"
+          "  and writes the DKIM-Signature field(s), then the message byte for byte as\n"
+          "  read.  The fields use the message's line ending (CRLF, or LF when the\n"
+          "  message's first line ends with a bare LF).  t= is the --now time.\n"
+          "\n"
+          "  --domain D            the signing domain, d= (required)\n"
+          "  --selector S          the selector, s= (required)\n"
+          "  --key FILE            the private key: PEM or DER (PKCS#1 or PKCS#8, RSA\n"
+          "                        or Ed25519), or an Ed25519 seed (32 bytes, raw or\n"
+          "                        base64) (required)\n"
+          "  --algorithm ALG       rsa-sha256 or ed25519-sha256: checked against the\n"
+          "                        key's type (default: the key's)\n"
+          "  --canon H[/B]         header/body canonicalisation, simple or relaxed\n"
+          "                        (default relaxed/relaxed; H alone means H/simple)\n"
+          "  --headers LIST        fields to sign, colon-separated, e.g. from:to:subject,\n"
+          "                        taken as h= as written (must include From; default:\n"
+          "                        those of RFC 6376 5.4.1 present in the message)\n"
+          "  --oversign            sign each listed field once more than present, so\n"
+          "                        that one added later breaks the signature\n"
+          "  --body-length         add l= (the whole body length; RFC 6376 8.2)\n"
+          "  --expire SECONDS      add x=, SECONDS after t=\n"
+          "  --identity ADDRESS    add i= (an address in --domain or a subdomain)\n"
+          "  --next                start the options of one more signature: each group\n"
+          "                        of options is one signer, starting from the\n"
+          "                        defaults; all sign the message in one pass, their\n"
+          "                        fields written in the order given (at most 8)\n"
+          "\n"
+          "  Example, an RSA and an Ed25519 signature:\n"
+          "    mailauth dkim-sign --domain example.com --selector rsa --key rsa.pem \\\n"
+          "        --next --domain example.com --selector ed --key ed.pem msg.eml\n",
+          out);
+}
+
+/* The options of `dkim-sign`, indexes into a group's table of values. */
+enum {
+    DKS_OPT_DOMAIN = 1,
+    DKS_OPT_SELECTOR,
+    DKS_OPT_KEY,
+    DKS_OPT_ALGORITHM,
+    DKS_OPT_CANON,
+    DKS_OPT_HEADERS,
+    DKS_OPT_OVERSIGN,
+    DKS_OPT_BODY_LENGTH,
+    DKS_OPT_EXPIRE,
+    DKS_OPT_IDENTITY,
+    DKS_OPT_COUNT,
+    DKS_OPT_NEXT,
+    DKS_OPT_HELP
+};
+
+/* One group of signing options: one signer. */
+typedef struct sign_group {
+    const char *val[DKS_OPT_COUNT];
+    int seen[DKS_OPT_COUNT];
+    ma_dkim_sign_opts opts;
+    ma_dkim_alg alg;           /* --algorithm, or MA_DKIM_ALG_UNKNOWN */
+} sign_group;
+
+/* "simple" or "relaxed" (n bytes of text) as a ma_dkim_canon; -1 otherwise. */
+static int parse_canon1(const char *text, size_t n)
+{
+    if (n == 6 && memcmp(text, "simple", 6) == 0)
+        return MA_DKIM_SIMPLE;
+    if (n == 7 && memcmp(text, "relaxed", 7) == 0)
+        return MA_DKIM_RELAXED;
+    return -1;
+}
+
+/* --canon H/B or H (then the body is simple, as for c=, RFC 6376 3.5). */
+static int parse_canon(const char *text, int *header, int *body)
+{
+    const char *slash = strchr(text, '/');
+
+    *header = parse_canon1(text, slash != NULL ? (size_t)(slash - text) : strlen(text));
+    *body = slash != NULL ? parse_canon1(slash + 1, strlen(slash + 1)) : MA_DKIM_SIMPLE;
+    return *header < 0 || *body < 0 ? -1 : 0;
+}
+
+/* Whether a colon list of field names names From (any case, FWS allowed). */
+static int list_has_from(const char *list)
+{
+    const char *p = list;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, ":");
+        size_t b = 0, e = n;
+        while (b < e && (p[b] == ' ' || p[b] == '\t'))
+            b++;
+        while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+            e--;
+        if (e - b == 4 && (p[b] | 0x20) == 'f' && (p[b + 1] | 0x20) == 'r' &&
+            (p[b + 2] | 0x20) == 'o' && (p[b + 3] | 0x20) == 'm')
+            return 1;
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return 0;
+}
+
+/* Check a group's values and fill its opts; what names the group in messages. */
+static int sign_group_check(sign_group *g, const char *what)
+{
+    unsigned long long v;
+    const char *at;
+
+    if (g->val[DKS_OPT_DOMAIN] == NULL || g->val[DKS_OPT_SELECTOR] == NULL ||
+        g->val[DKS_OPT_KEY] == NULL) {
+        errmsg("dkim-sign: %s--domain, --selector and --key are required (try --help)", what);
+        return CLI_USAGE;
+    }
+    ma_dkim_sign_opts_init(&g->opts, MA_DKIM_SIGN_OPTS_VERSION);
+    g->opts.domain = g->val[DKS_OPT_DOMAIN];
+    g->opts.selector = g->val[DKS_OPT_SELECTOR];
+    g->alg = MA_DKIM_ALG_UNKNOWN;
+    if (g->val[DKS_OPT_ALGORITHM] != NULL) {
+        g->alg = parse_sign_alg(g->val[DKS_OPT_ALGORITHM]);
+        if (g->alg == MA_DKIM_ALG_UNKNOWN) {
+            errmsg("dkim-sign: %s--algorithm: '%s' is not rsa-sha256 or ed25519-sha256", what,
+                   g->val[DKS_OPT_ALGORITHM]);
+            return CLI_USAGE;
+        }
+    }
+    if (g->val[DKS_OPT_CANON] != NULL &&
+        parse_canon(g->val[DKS_OPT_CANON], &g->opts.header_canon, &g->opts.body_canon) != 0) {
+        errmsg("dkim-sign: %s--canon: '%s' is not simple or relaxed, or two of them joined by '/'",
+               what, g->val[DKS_OPT_CANON]);
+        return CLI_USAGE;
+    }
+    if (g->val[DKS_OPT_HEADERS] != NULL) {
+        if (!list_has_from(g->val[DKS_OPT_HEADERS])) {
+            errmsg("dkim-sign: %s--headers: '%s' does not include From (RFC 6376 5.4)", what,
+                   g->val[DKS_OPT_HEADERS]);
+            return CLI_USAGE;
+        }
+        g->opts.headers = g->val[DKS_OPT_HEADERS];
+    }
+    if (g->seen[DKS_OPT_OVERSIGN])
+        g->opts.flags |= MA_DKIM_SIGN_OVERSIGN;
+    if (g->seen[DKS_OPT_BODY_LENGTH])
+        g->opts.flags |= MA_DKIM_SIGN_BODY_LENGTH;
+    if (g->val[DKS_OPT_EXPIRE] != NULL) {
+        /* Up to about 100 years: t= + x= stays far from any overflow. */
+        if (parse_uint(g->val[DKS_OPT_EXPIRE], 1, 3155760000ULL, &v) != 0) {
+            errmsg("dkim-sign: %s--expire: '%s' is not a number of seconds (1 or more)", what,
+                   g->val[DKS_OPT_EXPIRE]);
+            return CLI_USAGE;
+        }
+        g->opts.expire = v;
+    }
+    if (g->val[DKS_OPT_IDENTITY] != NULL) {
+        /* "[local-part]@domain" (RFC 6376 3.5 i=), the domain within d=;
+         * whitespace or ';' could not stand in the tag list. */
+        at = strrchr(g->val[DKS_OPT_IDENTITY], '@');
+        if (at == NULL || strpbrk(g->val[DKS_OPT_IDENTITY], " \t\r\n;") != NULL ||
+            !ma_domain_is_within(at + 1, strlen(at + 1), g->opts.domain, strlen(g->opts.domain))) {
+            errmsg("dkim-sign: %s--identity: '%s' is not an address in %s or a subdomain", what,
+                   g->val[DKS_OPT_IDENTITY], g->opts.domain);
+            return CLI_USAGE;
+        }
+        g->opts.identity = g->val[DKS_OPT_IDENTITY];
+    }
+    return CLI_OK;
+}
+
+/* The signer of a checked group: reads the key file, checks --algorithm. */
+static int sign_group_signer(cli *c, sign_group *g, const char *what, ma_dkim_signer **out)
+{
+    const char *path = g->val[DKS_OPT_KEY];
+    FILE *in;
+    char *key = NULL, *record = NULL;
+    size_t len = 0;
+    ma_dkim_alg alg;
+    int rc, ret;
+
+    *out = NULL;
+    in = fopen(path, "rb");
+    if (in == NULL) {
+        errmsg("dkim-sign: %s--key: cannot open %s: %s", what, path, strerror(errno));
+        return CLI_ERROR;
+    }
+    ret = read_all("dkim-sign", path, in, DKIM_KEY_MAX, &key, &len);
+    fclose(in);
+    if (ret != CLI_OK)
+        return ret;
+    rc = len > 0 ? ma_dkim_signer_new(out, c->ctx, &g->opts, key, len) : MA_ESYNTAX;
+    memset(key, 0, len);
+    free(key);
+    switch (rc) {
+    case MA_OK:
+        break;
+    case MA_ESYNTAX:
+        errmsg("dkim-sign: %s--key: %s is not a private key (PEM or DER, or an Ed25519 seed)",
+               what, path);
+        return CLI_ERROR;
+    case MA_EUNSUPPORTED:
+        errmsg("dkim-sign: %s--key: %s is neither an RSA nor an Ed25519 key", what, path);
+        return CLI_ERROR;
+    case MA_EINVAL:
+        /* --headers and --identity were checked above, as far as the
+         * command can: what is left is mostly d= and s=. */
+        if (g->opts.identity != NULL)
+            errmsg("dkim-sign: %s--domain '%s', --selector '%s' or --identity '%s' is not valid",
+                   what, g->opts.domain, g->opts.selector, g->opts.identity);
+        else
+            errmsg("dkim-sign: %s--domain '%s' or --selector '%s' is not a valid name", what,
+                   g->opts.domain, g->opts.selector);
+        return CLI_USAGE;
+    default:
+        errmsg("dkim-sign: cannot create the signer: %s", ma_status_str(rc));
+        return CLI_ERROR;
+    }
+    if (g->alg == MA_DKIM_ALG_UNKNOWN)
+        return CLI_OK;
+    rc = ma_dkim_signer_key_record(*out, &record);
+    if (rc != MA_OK) {
+        errmsg("dkim-sign: cannot read the key's type: %s", ma_status_str(rc));
+        return CLI_ERROR;
+    }
+    alg = strstr(record, "k=ed25519;") != NULL ? MA_DKIM_ED25519_SHA256 : MA_DKIM_RSA_SHA256;
+    ma_free(c->ctx, record);
+    if (alg != g->alg) {
+        errmsg("dkim-sign: %s--algorithm %s does not match the key in %s (%s)", what,
+               ma_dkim_alg_name(g->alg), path,
+               alg == MA_DKIM_ED25519_SHA256 ? "an Ed25519 key" : "an RSA key");
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* Write the field text with its CRLFs as LF when lf is set; then a line end. */
+static void put_sign_fields(FILE *out, const char *text, int lf)
+{
+    const char *p = text, *e;
+
+    if (!lf) {
+        fputs(text, out);
+        fputs("\r\n", out);
+        return;
+    }
+    while ((e = strstr(p, "\r\n")) != NULL) {
+        fwrite(p, 1, (size_t)(e - p), out);
+        fputc('\n', out);
+        p = e + 2;
+    }
+    fputs(p, out);
+    fputc('\n', out);
+}
+
+/*
+ * mailauth dkim-sign --domain D --selector S --key FILE [OPTIONS]
+ *                    [--next --domain D ... ] [MESSAGE]
+ *
+ * Each group of options (the first, then one after each --next) makes one
+ * ma_dkim_signer; they share one ma_dkim_sign (ma_dkim_sign_add), so the
+ * body is hashed once per canonicalisation.  The message is read whole,
+ * since the fields are written before it.
+ */
+static int cmd_dkim_sign(cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "domain", required_argument, NULL, DKS_OPT_DOMAIN },
+        { "selector", required_argument, NULL, DKS_OPT_SELECTOR },
+        { "key", required_argument, NULL, DKS_OPT_KEY },
+        { "algorithm", required_argument, NULL, DKS_OPT_ALGORITHM },
+        { "canon", required_argument, NULL, DKS_OPT_CANON },
+        { "headers", required_argument, NULL, DKS_OPT_HEADERS },
+        { "oversign", no_argument, NULL, DKS_OPT_OVERSIGN },
+        { "body-length", no_argument, NULL, DKS_OPT_BODY_LENGTH },
+        { "expire", required_argument, NULL, DKS_OPT_EXPIRE },
+        { "identity", required_argument, NULL, DKS_OPT_IDENTITY },
+        { "next", no_argument, NULL, DKS_OPT_NEXT },
+        { "help", no_argument, NULL, DKS_OPT_HELP },
+        { NULL, 0, NULL, 0 }
+    };
+    sign_group groups[DKIM_SIGNERS_MAX];
+    ma_dkim_signer *signers[DKIM_SIGNERS_MAX];
+    size_t ngroups = 1, i, len = 0;
+    const char *path = NULL, *name, *nl;
+    char what[40];
+    FILE *in = NULL;
+    char *data = NULL, *fields = NULL;
+    ma_msg *msg = NULL;
+    ma_dkim_sign *sign = NULL;
+    int opt, rc, ret = CLI_OK, any = 0;
+
+    memset(groups, 0, sizeof groups);
+    memset(signers, 0, sizeof signers);
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        sign_group *g = &groups[ngroups - 1];
+        if (opt == 'h' || opt == DKS_OPT_HELP) {
+            dkim_sign_usage(stdout);
+            return CLI_OK;
+        }
+        if (opt == DKS_OPT_NEXT) {
+            if (!any) {
+                errmsg("dkim-sign: --next without signing options before it (try --help)");
+                return CLI_USAGE;
+            }
+            if (ngroups == DKIM_SIGNERS_MAX) {
+                errmsg("dkim-sign: at most %d signatures in one run", DKIM_SIGNERS_MAX);
+                return CLI_USAGE;
+            }
+            ngroups++;
+            any = 0;
+            continue;
+        }
+        if (opt > 0 && opt < DKS_OPT_COUNT) {
+            if (g->seen[opt]) {
+                errmsg("dkim-sign: option '%s' given twice for one signature "
+                       "(--next starts another)", argv[optind - 1]);
+                return CLI_USAGE;
+            }
+            g->seen[opt] = 1;
+            g->val[opt] = optarg;
+            any = 1;
+            continue;
+        }
+        return option_error("dkim-sign", opt, argv);
+    }
+    if (!any && ngroups > 1) {
+        errmsg("dkim-sign: --next without signing options after it (try --help)");
+        return CLI_USAGE;
+    }
+    if (argc - optind > 1) {
+        errmsg("dkim-sign: unexpected argument '%s' (try --help)", argv[optind + 1]);
+        return CLI_USAGE;
+    }
+    if (optind < argc)
+        path = argv[optind];
+    if (c->json) {
+        errmsg("dkim-sign: --json does not apply: the output is the signed message");
+        return CLI_USAGE;
+    }
+    for (i = 0; i < ngroups; i++) {
+        if (ngroups > 1)
+            snprintf(what, sizeof what, "signature %lu: ", (unsigned long)(i + 1));
+        else
+            what[0] = '\0';
+        ret = sign_group_check(&groups[i], what);
+        if (ret != CLI_OK)
+            return ret;
+    }
+
+    /* The signers, then one signing for all of them. */
+    for (i = 0; i < ngroups; i++) {
+        if (ngroups > 1)
+            snprintf(what, sizeof what, "signature %lu: ", (unsigned long)(i + 1));
+        else
+            what[0] = '\0';
+        ret = sign_group_signer(c, &groups[i], what, &signers[i]);
+        if (ret != CLI_OK)
+            goto out;
+    }
+    rc = ma_dkim_sign_new(&sign, signers[0]);
+    for (i = 1; rc == MA_OK && i < ngroups; i++)
+        rc = ma_dkim_sign_add(sign, signers[i]);
+    if (rc == MA_OK)
+        rc = ma_msg_new(&msg, c->ctx);
+    if (rc == MA_OK)
+        rc = ma_dkim_sign_attach(sign, msg);
+    if (rc != MA_OK) {
+        errmsg("dkim-sign: cannot start the signing: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+
+    name = input_name(path);
+    in = open_input("dkim-sign", path);
+    if (in == NULL) {
+        ret = CLI_ERROR;
+        goto out;
+    }
+    ret = read_all("dkim-sign", name, in, DKIM_MESSAGE_MAX, &data, &len);
+    if (ret != CLI_OK)
+        goto out;
+    rc = ma_msg_write(msg, data, len);
+    if (rc == MA_OK)
+        rc = ma_msg_finish(msg);
+    if (rc != MA_OK) {
+        ret = message_error("dkim-sign", name, msg, rc);
+        goto out;
+    }
+    rc = ma_dkim_sign_field(sign, &fields);
+    if (rc != MA_OK) {
+        errmsg("dkim-sign: signing failed: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    /* The line ending of the message's first line decides the fields'. */
+    nl = memchr(data, '\n', len);
+    put_sign_fields(stdout, fields, nl != NULL && (nl == data || nl[-1] != '\r'));
+    fwrite(data, 1, len, stdout);
+out:
+    close_input(in);
+    free(data);
+    ma_free(c->ctx, fields);
+    ma_dkim_sign_free(sign);
+    ma_msg_free(msg);
+    for (i = 0; i < ngroups; i++)
+        ma_dkim_signer_free(signers[i]);
+    return ret;
+}
+
+/* ------------------------------------------------------- command: dkim-keygen */
+
+static void dkim_keygen_usage(FILE *out)
+{
+    fputs("Usage: mailauth [OPTIONS] dkim-keygen --algorithm ALG [--bits N]\n"
+          "                --selector S --domain D [--out FILE]\n"
+          "  Generates a DKIM key pair.  Writes the private key (PKCS#8 PEM) to FILE,\n"
+          "  created with mode 0600 (an existing file is not overwritten), or to\n"
+          "  standard output, then prints the key record to publish as a master-file\n"
+          "  line, in strings of at most 255 bytes:\n"
+          "      S._domainkey.D. IN TXT \"v=DKIM1; k=rsa; p=...\"\n"
+          "  With --json, one object: name, record, key_file, private_key (the PEM\n"
+          "  when there is no --out).\n"
+          "\n"
+          "  --algorithm ALG   rsa-sha256 or ed25519-sha256 (required)\n"
+          "  --bits N          RSA key size, 1024 to 8192 (default 2048)\n"
+          "  --selector S      the selector (required)\n"
+          "  --domain D        the signing domain (required)\n"
+          "  --out FILE        write the private key to FILE instead of standard output\n",
+          out);
+}
+
+/* The options of `dkim-keygen`, indexes into the table of values. */
+enum {
+    DKG_OPT_ALGORITHM = 1,
+    DKG_OPT_BITS,
+    DKG_OPT_SELECTOR,
+    DKG_OPT_DOMAIN,
+    DKG_OPT_OUT,
+    DKG_OPT_HELP,
+    DKG_OPT_COUNT
+};
+
+/* A master-file TXT line: name, then the record in quoted strings of at most
+ * 255 bytes each (RFC 1035 3.3.14), '"' and '\' escaped. */
+static void put_txt_line(FILE *out, const char *name, const char *record)
+{
+    size_t i, len = strlen(record);
+
+    fprintf(out, "%s. IN TXT", name);
+    for (i = 0; i < len; i++) {
+        if (i % 255 == 0)
+            fputs(i == 0 ? " \"" : "\" \"", out);
+        if (record[i] == '"' || record[i] == '\\')
+            fputc('\\', out);
+        fputc(record[i], out);
+    }
+    fputs(len == 0 ? " \"\"\n" : "\"\n", out);
+}
+
+/* Write the PEM to a new file, mode 0600.  CLI_OK or CLI_ERROR. */
+static int write_key_file(const char *path, const char *pem)
+{
+    FILE *f;
+    int fd, failed;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        errmsg("dkim-keygen: cannot create %s: %s%s", path, strerror(errno),
+               errno == EEXIST ? " (a key file is never overwritten)" : "");
+        return CLI_ERROR;
+    }
+    /* The umask may have taken bits away, never added any: 0600 exactly. */
+    (void)fchmod(fd, 0600);
+    f = fdopen(fd, "w");
+    if (f == NULL) {
+        errmsg("dkim-keygen: cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        return CLI_ERROR;
+    }
+    fputs(pem, f);
+    failed = fflush(f) != 0 || ferror(f);
+    if (fclose(f) != 0)
+        failed = 1;
+    if (failed) {
+        errmsg("dkim-keygen: cannot write %s: %s", path, strerror(errno));
+        unlink(path);
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
+/*
+ * mailauth dkim-keygen --algorithm ALG [--bits N] --selector S --domain D
+ *                      [--out FILE]
+ *
+ * ma_dkim_keygen() makes the key and its record; the record's owner name is
+ * checked and normalized (A-labels, lower case) here.
+ */
+static int cmd_dkim_keygen(cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "algorithm", required_argument, NULL, DKG_OPT_ALGORITHM },
+        { "bits", required_argument, NULL, DKG_OPT_BITS },
+        { "selector", required_argument, NULL, DKG_OPT_SELECTOR },
+        { "domain", required_argument, NULL, DKG_OPT_DOMAIN },
+        { "out", required_argument, NULL, DKG_OPT_OUT },
+        { "help", no_argument, NULL, DKG_OPT_HELP },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val[DKG_OPT_COUNT];
+    int seen[DKG_OPT_COUNT];
+    unsigned long long bits = 0;
+    ma_dkim_alg alg;
+    char *owner = NULL, *name = NULL, *pem = NULL, *record = NULL, *sel = NULL, *dom = NULL;
+    size_t olen;
+    int opt, rc, ret = CLI_OK;
+
+    memset(val, 0, sizeof val);
+    memset(seen, 0, sizeof seen);
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h')
+            opt = DKG_OPT_HELP;
+        if (opt > 0 && opt < DKG_OPT_COUNT) {
+            if (seen[opt] && opt != DKG_OPT_HELP) {
+                errmsg("dkim-keygen: option '%s' given twice", argv[optind - 1]);
+                return CLI_USAGE;
+            }
+            seen[opt] = 1;
+            val[opt] = optarg;
+            continue;
+        }
+        return option_error("dkim-keygen", opt, argv);
+    }
+    if (seen[DKG_OPT_HELP]) {
+        dkim_keygen_usage(stdout);
+        return CLI_OK;
+    }
+    if (optind < argc) {
+        errmsg("dkim-keygen: unexpected argument '%s' (try --help)", argv[optind]);
+        return CLI_USAGE;
+    }
+    if (val[DKG_OPT_ALGORITHM] == NULL || val[DKG_OPT_SELECTOR] == NULL ||
+        val[DKG_OPT_DOMAIN] == NULL) {
+        errmsg("dkim-keygen: --algorithm, --selector and --domain are required (try --help)");
+        return CLI_USAGE;
+    }
+    alg = parse_sign_alg(val[DKG_OPT_ALGORITHM]);
+    if (alg == MA_DKIM_ALG_UNKNOWN) {
+        errmsg("dkim-keygen: --algorithm: '%s' is not rsa-sha256 or ed25519-sha256",
+               val[DKG_OPT_ALGORITHM]);
+        return CLI_USAGE;
+    }
+    if (val[DKG_OPT_BITS] != NULL) {
+        if (alg != MA_DKIM_RSA_SHA256) {
+            errmsg("dkim-keygen: --bits applies to rsa-sha256 only (Ed25519 keys have one size)");
+            return CLI_USAGE;
+        }
+        if (parse_uint(val[DKG_OPT_BITS], 1024, 8192, &bits) != 0) {
+            errmsg("dkim-keygen: --bits: '%s' is not a number from 1024 to 8192",
+                   val[DKG_OPT_BITS]);
+            return CLI_USAGE;
+        }
+    }
+    /* The selector and the domain, each checked on its own (a selector
+     * may have several labels, RFC 6376 3.1), then the owner name. */
+    if (ma_domain_normalize(&sel, c->ctx, val[DKG_OPT_SELECTOR], strlen(val[DKG_OPT_SELECTOR]),
+                            MA_DOMAIN_ALLOW_UNDERSCORE | MA_DOMAIN_ALLOW_SINGLE_LABEL) != MA_OK) {
+        errmsg("dkim-keygen: --selector: '%s' is not a valid selector", val[DKG_OPT_SELECTOR]);
+        ret = CLI_USAGE;
+        goto out;
+    }
+    if (ma_domain_normalize(&dom, c->ctx, val[DKG_OPT_DOMAIN], strlen(val[DKG_OPT_DOMAIN]),
+                            MA_DOMAIN_ALLOW_UNDERSCORE) != MA_OK) {
+        errmsg("dkim-keygen: --domain: '%s' is not a valid domain name", val[DKG_OPT_DOMAIN]);
+        ret = CLI_USAGE;
+        goto out;
+    }
+    olen = strlen(sel) + strlen(dom) + sizeof "._domainkey.";
+    owner = malloc(olen);
+    if (owner == NULL) {
+        errmsg("dkim-keygen: out of memory");
+        ret = CLI_ERROR;
+        goto out;
+    }
+    snprintf(owner, olen, "%s._domainkey.%s", sel, dom);
+    if (ma_domain_normalize(&name, c->ctx, owner, strlen(owner), MA_DOMAIN_ALLOW_UNDERSCORE)
+        != MA_OK) {
+        errmsg("dkim-keygen: '%s' is too long for a domain name", owner);
+        ret = CLI_USAGE;
+        goto out;
+    }
+
+    rc = ma_dkim_keygen(&pem, &record, c->ctx, alg, (unsigned int)bits);
+    if (rc != MA_OK) {
+        errmsg("dkim-keygen: cannot generate the key: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    if (val[DKG_OPT_OUT] != NULL) {
+        ret = write_key_file(val[DKG_OPT_OUT], pem);
+        if (ret != CLI_OK)
+            goto out;
+    }
+    if (c->json) {
+        fputc('{', stdout);
+        put_json_member(stdout, "name", name, 1);
+        put_json_member(stdout, "record", record, 0);
+        put_json_member(stdout, "key_file", val[DKG_OPT_OUT] != NULL ? val[DKG_OPT_OUT] : "", 0);
+        put_json_member(stdout, "private_key", val[DKG_OPT_OUT] != NULL ? "" : pem, 0);
+        fputs("}\n", stdout);
+    } else {
+        if (val[DKG_OPT_OUT] == NULL)
+            fputs(pem, stdout);
+        put_txt_line(stdout, name, record);
+    }
+out:
+    if (pem != NULL)
+        memset(pem, 0, strlen(pem));
+    ma_free(c->ctx, pem);
+    ma_free(c->ctx, record);
+    ma_free(c->ctx, name);
+    ma_free(c->ctx, sel);
+    ma_free(c->ctx, dom);
+    free(owner);
     return ret;
 }
 

@@ -4,7 +4,11 @@
 # PTR by address, --json, escapes, exit statuses and messages; and the spf
 # command over tests/data/cli/spf.zone: every result, exp= explanations,
 # include, redirect, mx, void lookups, the HELO identity, the options, the
-# JSON object and the exit statuses.
+# JSON object and the exit statuses; and the DKIM commands: keys from
+# dkim-keygen (published in a zone made from its output), messages signed by
+# dkim-sign (CRLF and LF, every option, several signatures with --next) and
+# checked by dkim-verify (pass, fail, none, policy, expiry, missing key,
+# temperror, --json), with their usage and I/O errors.
 . "$srcdir/tap.sh"
 
 MAILAUTH="$abs_top_builddir/examples/mailauth"
@@ -495,6 +499,436 @@ case $out in
     *) f=no ;;
 esac
 tap_is "$rc|$f|$err" "0|yes|" "spf --help: the command's usage on stdout, exit 0"
+
+# ------------------------------------------------------------------- dkim
+# Keys made by dkim-keygen, published in a zone made on the fly from its
+# output; messages signed by dkim-sign and checked by dkim-verify over it.
+dk="$tmp/dkim"
+mkdir "$dk"
+DKZONE="$dk/keys.zone"
+T=1700000000
+
+# dv ARGS...: mailauth over the key zone.
+dv() {
+    run --zone "$DKZONE" "$@"
+}
+
+# ------------------------------------------------------------ dkim-keygen
+run dkim-keygen --algorithm rsa-sha256 --selector rsa --domain example.com --out "$dk/rsa.pem"
+case $out in
+    'rsa._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p='*'"') f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$nl|$f|$err" "0|1|yes|" "dkim-keygen --out: one zone line on stdout"
+cp "$tmp/out" "$DKZONE"
+tap_is "$(awk '{ n = split($0, s, "\""); for (i = 2; i <= n; i += 2) printf "%d ", length(s[i]) }' "$DKZONE")" \
+    "255 155 " "dkim-keygen: an RSA-2048 record is split into strings of 255 bytes"
+tap_is "$(stat -c %a "$dk/rsa.pem" 2>&1)|$(sed -n 1p "$dk/rsa.pem")|$(sed -n '$p' "$dk/rsa.pem")" \
+    "600|-----BEGIN PRIVATE KEY-----|-----END PRIVATE KEY-----" "dkim-keygen --out: PKCS#8 PEM, mode 0600"
+
+run dkim-keygen --algorithm ed25519-sha256 --selector ed --domain Example.COM.
+sed -n '/^-----BEGIN PRIVATE KEY-----$/,/^-----END PRIVATE KEY-----$/p' "$tmp/out" >"$dk/ed.pem"
+last=$(sed -n '$p' "$tmp/out")
+sed -n '$p' "$tmp/out" >>"$DKZONE"
+case $last in
+    'ed._domainkey.example.com. IN TXT "v=DKIM1; k=ed25519; p='????????????????????????????????????????????'"') f=yes ;;
+    *) f="$last" ;;
+esac
+tap_is "$rc|$nl|$(wc -l <"$dk/ed.pem" | tr -d ' ')|$f|$err" "0|4|3|yes|" \
+    "dkim-keygen ed25519 without --out: the PEM, then the zone line (name normalized)"
+
+run dkim-keygen --algorithm rsa-sha256 --bits 1024 --selector small --domain example.com --out "$dk/small.pem"
+case $out in
+    'small._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p='*) f=$(echo "$out" | awk -F'"' '{ print NF }') ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$f" "0|3" "dkim-keygen --bits 1024: a record short enough for one string"
+cat "$tmp/out" >>"$DKZONE"
+
+run --json dkim-keygen --algorithm ed25519-sha256 --selector j --domain example.com
+if [ $have_python = yes ]; then
+    got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print(",".join(o.keys()), o["name"], o["record"][:22], o["key_file"] == "", o["private_key"].startswith("-----BEGIN PRIVATE KEY-----\n"))' "$tmp/out" 2>&1)
+    tap_is "$rc|$nl|$got" "0|1|name,record,key_file,private_key j._domainkey.example.com v=DKIM1; k=ed25519; p= True True" \
+        "dkim-keygen --json: one object (name, record, key_file, private_key)"
+else
+    tap_skip "python3 not found"
+fi
+
+echo "keep me" >"$dk/exists.pem"
+run dkim-keygen --algorithm ed25519-sha256 --selector x --domain example.com --out "$dk/exists.pem"
+is_error 1 "dkim-keygen --out: an existing file is an error (exit 1)"
+tap_is "$(cat "$dk/exists.pem")" "keep me" "dkim-keygen --out: the existing file is left alone"
+run dkim-keygen --algorithm ed25519-sha256 --selector x --domain example.com --out "$dk/no/such/dir.pem"
+is_error 1 "dkim-keygen --out in a missing directory: exit 1"
+run dkim-keygen --selector x --domain example.com
+is_error 2 "dkim-keygen: no --algorithm: exit 2"
+run dkim-keygen --algorithm rsa-sha1 --selector x --domain example.com
+is_error 2 "dkim-keygen: --algorithm rsa-sha1: exit 2"
+run dkim-keygen --algorithm ed25519-sha256 --bits 2048 --selector x --domain example.com
+is_error 2 "dkim-keygen: --bits with ed25519: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --bits 512 --selector x --domain example.com
+is_error 2 "dkim-keygen: --bits below 1024: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --bits 2048x --selector x --domain example.com
+is_error 2 "dkim-keygen: --bits not a number: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --selector 'a b' --domain example.com
+is_error 2 "dkim-keygen: a selector with a space: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --selector x --domain 'example..com'
+is_error 2 "dkim-keygen: an invalid domain: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --selector x --domain '"; evil'
+is_error 2 "dkim-keygen: a domain that would break the zone line: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --selector x --domain example.com extra
+is_error 2 "dkim-keygen: extra argument: exit 2"
+run dkim-keygen --algorithm rsa-sha256 --selector x --selector y --domain example.com
+is_error 2 "dkim-keygen: option given twice: exit 2"
+run dkim-keygen --help
+case $out in
+    "Usage: mailauth [OPTIONS] dkim-keygen --algorithm ALG"*"--bits N"*"--out FILE"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dkim-keygen --help: the command's usage, exit 0"
+
+# -------------------------------------------------------------- dkim-sign
+printf '%s\r\n' 'From: Alice <alice@example.com>' 'To: bob@example.org' 'Subject:  Hello   there' \
+    'Date: Tue, 14 Nov 2023 22:13:20 +0000' 'X-Other: not signed' '' 'Hello  Bob, ' '' '' >"$dk/msg.eml"
+tr -d '\r' <"$dk/msg.eml" >"$dk/msg-lf.eml"
+
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml"
+cp "$tmp/out" "$dk/signed.eml"
+# The message, byte for byte, after the field.
+msglen=$(wc -c <"$dk/msg.eml" | tr -d ' ')
+tap_is "$rc|$err|$(tail -c "$msglen" "$dk/signed.eml" | cmp - "$dk/msg.eml" 2>&1 && echo same)" "0||same" \
+    "dkim-sign: exit 0, the message follows byte for byte"
+field=$(head -c $(($(wc -c <"$dk/signed.eml") - msglen)) "$dk/signed.eml" | tr -d '\r' | tr '\n' '|')
+case $field in
+    "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;|"*"s=rsa;"*"t=$T;"*"h=from:subject:date:to;"*"bh="*"b="*) f=yes ;;
+    *) f="$field" ;;
+esac
+tap_is "$f" yes "dkim-sign: the field (rsa-sha256, relaxed/relaxed, t= from --now, default h=)"
+tap_is "$(head -c $(($(wc -c <"$dk/signed.eml") - msglen)) "$dk/signed.eml" | grep -c "$(printf '\r')\$")" \
+    "$(head -c $(($(wc -c <"$dk/signed.eml") - msglen)) "$dk/signed.eml" | wc -l | tr -d ' ')" \
+    "dkim-sign: a CRLF message gets a field with CRLF line ends"
+
+# ----------------------------------------------------------- dkim-verify
+dv --now $T dkim-verify "$dk/signed.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: pass, one line"
+run --zone "$DKZONE" --now $T dkim-verify <"$dk/signed.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: the message from standard input"
+run --zone "$DKZONE" --now $T dkim-verify - <"$dk/signed.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify -: standard input"
+
+dv --now $T --json dkim-verify "$dk/signed.eml"
+if [ $have_python = yes ]; then
+    got=$(python3 -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+print(type(a).__name__, len(a), ",".join(k + ":" + type(v).__name__ for k, v in a[0].items()))' "$tmp/out" 2>&1)
+    tap_is "$rc|$nl|$got" "0|1|list 1 result:str,reason:str,domain:str,selector:str,algorithm:str,identity:str,key_bits:int,unsigned_bytes:int,covers_from:bool,unsigned_extra:bool,problem:str" \
+        "dkim-verify --json: an array of objects with exactly these keys and types"
+    got=$(python3 -c 'import json, sys
+print("|".join(str(v) for v in json.load(open(sys.argv[1]))[0].values()))' "$tmp/out" 2>&1)
+    tap_is "$got" "pass|ok|example.com|rsa|rsa-sha256|@example.com|2048|0|True|False|" \
+        "dkim-verify --json: the values of a pass"
+else
+    tap_skip "python3 not found"
+    tap_skip "python3 not found"
+fi
+
+sed 's/Hello  Bob/Hello  Eve/' "$dk/signed.eml" >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+case $out in
+    "fail d=example.com s=rsa a=rsa-sha256 (body-hash: "*")") f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dkim-verify: body changed: fail (body-hash: ...), exit 0"
+sed 's/^Subject:  Hello/Subject:  Bye/' "$dk/signed.eml" >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+case $out in
+    "fail d=example.com s=rsa a=rsa-sha256 (signature: "*")") f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-verify: signed header changed: fail (signature: ...)"
+sed 's/^X-Other: not signed/X-Other: changed/' "$dk/signed.eml" >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: an unsigned header changed: still pass"
+sed 's/Hello  Bob, /Hello Bob,/' "$dk/signed.eml" >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: whitespace changed: relaxed still passes"
+dv --now $T --json dkim-verify "$dk/bad.eml"
+case $out in
+    '[{"result":"pass",'*'}]') f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$f" yes "dkim-verify --json: pass"
+
+dv dkim-verify "$dk/msg.eml"
+is_result "none" "dkim-verify: no signature: the word none"
+dv --json dkim-verify "$dk/msg.eml"
+is_result "[]" "dkim-verify --json: no signature: an empty array"
+
+# The key is not published: permerror, with the name asked for.
+run --now $T dkim-sign --domain example.com --selector nokey --key "$dk/rsa.pem" "$dk/msg.eml"
+cp "$tmp/out" "$dk/nokey.eml"
+dv --now $T dkim-verify "$dk/nokey.eml"
+is_result "permerror d=example.com s=nokey a=rsa-sha256 (key-missing: no key record at nokey._domainkey.example.com)" \
+    "dkim-verify: no key record: permerror (key-missing: ...)"
+# A key lookup that times out: temperror.
+{ cat "$DKZONE"; echo '$TIMEOUT slow._domainkey.example.com'; } >"$dk/slow.zone"
+run --now $T dkim-sign --domain example.com --selector slow --key "$dk/rsa.pem" "$dk/msg.eml"
+cp "$tmp/out" "$dk/slow.eml"
+run --zone "$dk/slow.zone" --now $T --json dkim-verify "$dk/slow.eml"
+case $out in
+    '[{"result":"temperror","reason":"key-dns",'*) f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-verify: key lookup timing out: temperror (key-dns)"
+
+# Bare LF: the field is written with LF too, and the result verifies.
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/msg-lf.eml"
+cp "$tmp/out" "$dk/signed-lf.eml"
+tap_is "$rc|$(tr -cd '\r' <"$dk/signed-lf.eml" | wc -c | tr -d ' ')|$(tail -c "$(wc -c <"$dk/msg-lf.eml")" "$dk/signed-lf.eml" | cmp - "$dk/msg-lf.eml" 2>&1 && echo same)" \
+    "0|0|same" "dkim-sign: an LF message gets a field with LF line ends, no CR anywhere"
+dv --now $T dkim-verify "$dk/signed-lf.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: LF message signed with LF: pass"
+
+# A message whose last line has no line end, with 8-bit bytes: kept as is.
+printf 'From: a@example.com\r\nSubject: caf\303\251\r\n\r\nno newline \377 at the end' >"$dk/odd.eml"
+run --now $T dkim-sign --domain example.com --selector ed --key "$dk/ed.pem" "$dk/odd.eml"
+cp "$tmp/out" "$dk/signed-odd.eml"
+tap_is "$rc|$(tail -c "$(wc -c <"$dk/odd.eml")" "$dk/signed-odd.eml" | cmp - "$dk/odd.eml" 2>&1 && echo same)" \
+    "0|same" "dkim-sign: no final newline, 8-bit bytes: the message is copied exactly"
+dv --now $T dkim-verify "$dk/signed-odd.eml"
+is_result "pass d=example.com s=ed a=ed25519-sha256" "dkim-verify: ed25519 pass"
+
+# Options.
+run --now $T dkim-sign --domain example.com --selector ed --key "$dk/ed.pem" --algorithm ed25519-sha256 \
+    --canon simple/simple --headers 'From : Subject' "$dk/msg.eml"
+cp "$tmp/out" "$dk/opt.eml"
+case $(tr -d '\r\n' <"$dk/opt.eml") in
+    "DKIM-Signature: v=1; a=ed25519-sha256; c=simple/simple;"*"h=From : Subject;"*) f=yes ;;
+    *) f=$(head -3 "$dk/opt.eml") ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-sign --algorithm --canon --headers: a=, c= and h= as given"
+dv --now $T dkim-verify "$dk/opt.eml"
+is_result "pass d=example.com s=ed a=ed25519-sha256" "dkim-verify: simple/simple, h= as given: pass"
+sed 's/^To: bob/To: eve/' "$dk/opt.eml" >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+is_result "pass d=example.com s=ed a=ed25519-sha256" "dkim-verify: a field outside h= changed: pass"
+
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" --canon relaxed "$dk/msg.eml"
+case $(tr -d '\r\n' <"$tmp/out") in
+    *"c=relaxed/simple;"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-sign --canon relaxed: the body is simple (as c=relaxed)"
+
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" --headers from:subject --oversign "$dk/msg.eml"
+cp "$tmp/out" "$dk/over.eml"
+case $(tr -d '\r\n ' <"$dk/over.eml") in
+    *"h=from:from:subject:subject;"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-sign --oversign: each listed field once more than present"
+dv --now $T dkim-verify "$dk/over.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: oversigned: pass"
+{ head -c $(($(wc -c <"$dk/over.eml") - msglen)) "$dk/over.eml"; printf 'Subject: added\r\n'; cat "$dk/msg.eml"; } >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+tap_is "$rc|${out%% *}" "0|fail" "dkim-verify: oversigned Subject, a second Subject added: fail"
+
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" --body-length "$dk/msg.eml"
+cp "$tmp/out" "$dk/len.eml"
+case $(tr -d '\r\n' <"$dk/len.eml") in
+    *" l=12;"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-sign --body-length: l= is the canonical body length"
+dv --now $T dkim-verify "$dk/len.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-verify: l= covering the body: pass"
+printf 'appended\r\n' >>"$dk/len.eml"
+dv --now $T --json dkim-verify "$dk/len.eml"
+if [ $have_python = yes ]; then
+    got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))[0]
+print(o["result"], o["reason"], o["unsigned_bytes"])' "$tmp/out" 2>&1)
+    # The empty lines that ended the body are no longer at its end: they
+    # count too (2 + 2 + 10 bytes).
+    tap_is "$rc|$got" "0|policy body-length 14" "dkim-verify: text appended after l=: policy, unsigned_bytes"
+else
+    tap_skip "python3 not found"
+fi
+
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" --expire 60 \
+    --identity alice@mail.example.com "$dk/msg.eml"
+cp "$tmp/out" "$dk/exp.eml"
+case $(tr -d '\r\n' <"$dk/exp.eml") in
+    *"i=alice@mail.example.com;"*"t=$T; x=$((T + 60));"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-sign --expire --identity: x= is t= + SECONDS; i="
+dv --now $((T + 30)) --json dkim-verify "$dk/exp.eml"
+case $out in
+    '[{"result":"pass",'*'"identity":"alice@mail.example.com",'*) f=yes ;;
+    *) f="$out" ;;
+esac
+tap_is "$rc|$f" "0|yes" "dkim-verify: before x=: pass, the identity is i="
+dv --now $((T + 120)) dkim-verify "$dk/exp.eml"
+is_result "permerror d=example.com s=rsa a=rsa-sha256 (expired: expired at x=$((T + 60)))" \
+    "dkim-verify: after x=: permerror (expired)"
+
+# An Ed25519 seed as the key (base64 of the last 32 bytes of the PKCS#8).
+if command -v base64 >/dev/null 2>&1; then
+    sed '1d;$d' "$dk/ed.pem" | base64 -d | tail -c 32 | base64 >"$dk/ed.seed"
+    run --now $T dkim-sign --domain example.com --selector ed --key "$dk/ed.seed" "$dk/msg.eml"
+    cp "$tmp/out" "$dk/seed.eml"
+    dv --now $T dkim-verify "$dk/seed.eml"
+    is_result "pass d=example.com s=ed a=ed25519-sha256" "dkim-sign --key: an Ed25519 seed in base64"
+else
+    tap_skip "base64 not found"
+fi
+
+# The RSA key as DER and as PKCS#1 PEM (made by the openssl tool).
+if command -v openssl >/dev/null 2>&1 &&
+    openssl pkey -in "$dk/rsa.pem" -outform DER -out "$dk/rsa.der" 2>/dev/null &&
+    openssl pkey -in "$dk/rsa.pem" -traditional -out "$dk/rsa1.pem" 2>/dev/null; then
+    for k in rsa.der rsa1.pem; do
+        run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/$k" "$dk/msg.eml"
+        cp "$tmp/out" "$dk/k.eml"
+        dv --now $T dkim-verify "$dk/k.eml"
+        is_result "pass d=example.com s=rsa a=rsa-sha256" "dkim-sign --key: the RSA key as $k"
+    done
+else
+    tap_skip "openssl not found"
+    tap_skip "openssl not found"
+fi
+
+# Several signatures in one run: --next.
+run --now $T dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" --canon simple/simple \
+    --next --domain example.com --selector ed --key "$dk/ed.pem" --headers from:to \
+    --next --selector small --key "$dk/small.pem" --domain example.com "$dk/msg.eml"
+cp "$tmp/out" "$dk/multi.eml"
+tap_is "$rc|$(grep -c '^DKIM-Signature:' "$dk/multi.eml")|$(tail -c "$msglen" "$dk/multi.eml" | cmp - "$dk/msg.eml" 2>&1 && echo same)" \
+    "0|3|same" "dkim-sign --next: three fields, then the message"
+dv --now $T dkim-verify "$dk/multi.eml"
+is_result "pass d=example.com s=rsa a=rsa-sha256
+pass d=example.com s=ed a=ed25519-sha256
+pass d=example.com s=small a=rsa-sha256" "dkim-verify: three signatures, in the order given, all pass"
+dv --now $T --json dkim-verify "$dk/multi.eml"
+if [ $have_python = yes ]; then
+    got=$(python3 -c 'import json, sys
+print(" ".join("%s/%s/%d" % (o["selector"], o["result"], o["key_bits"]) for o in json.load(open(sys.argv[1]))))' "$tmp/out" 2>&1)
+    tap_is "$got" "rsa/pass/2048 ed/pass/256 small/pass/1024" "dkim-verify --json: one object per signature, key sizes"
+else
+    tap_skip "python3 not found"
+fi
+sed 's/^To: bob/To: eve/' "$dk/multi.eml" >"$dk/bad.eml"
+dv --now $T dkim-verify "$dk/bad.eml"
+tap_is "$rc|$(cut -d' ' -f1,3 "$tmp/out" | tr '\n' ' ')" "0|fail s=rsa fail s=ed fail s=small " \
+    "dkim-verify: To changed: every signature that signs To fails"
+
+# dkim-sign usage and I/O errors.
+ds() {
+    run --now $T dkim-sign "$@"
+}
+ds --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: no --domain: exit 2"
+ds --domain example.com --selector rsa "$dk/msg.eml"
+is_error 2 "dkim-sign: no --key: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --next --domain example.com --key "$dk/ed.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: no --selector in the second signature: exit 2"
+case $err in *"signature 2: "*) f=yes ;; *) f=no ;; esac
+tap_is "$f" yes "dkim-sign: the message names the signature at fault"
+ds --next --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: --next first: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --next "$dk/msg.eml"
+is_error 2 "dkim-sign: --next last: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --selector ed "$dk/msg.eml"
+is_error 2 "dkim-sign: an option twice in one signature: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --algorithm ed25519-sha256 "$dk/msg.eml"
+is_error 2 "dkim-sign: --algorithm that is not the key's: exit 2"
+ds --domain example.com --selector ed --key "$dk/ed.pem" --algorithm rsa-sha256 "$dk/msg.eml"
+is_error 2 "dkim-sign: --algorithm rsa-sha256 with an Ed25519 key: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --algorithm rsa-sha1 "$dk/msg.eml"
+is_error 2 "dkim-sign: --algorithm rsa-sha1: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --canon relaxed/loose "$dk/msg.eml"
+is_error 2 "dkim-sign: bad --canon: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --canon /relaxed "$dk/msg.eml"
+is_error 2 "dkim-sign: --canon without the header part: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --headers to:subject "$dk/msg.eml"
+is_error 2 "dkim-sign: --headers without From: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --headers 'from::to' "$dk/msg.eml"
+is_error 2 "dkim-sign: --headers with an empty name: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --identity alice@example.org "$dk/msg.eml"
+is_error 2 "dkim-sign: --identity outside --domain: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --identity 'a b@example.com' "$dk/msg.eml"
+is_error 2 "dkim-sign: --identity with a space: exit 2"
+ds --domain example.com --selector 'bad sel' --key "$dk/rsa.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: an invalid --selector: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --next --domain example.com --selector rsa --key "$dk/rsa.pem" \
+    --next --domain example.com --selector rsa --key "$dk/rsa.pem" --next --domain example.com --selector rsa --key "$dk/rsa.pem" \
+    --next --domain example.com --selector rsa --key "$dk/rsa.pem" --next --domain example.com --selector rsa --key "$dk/rsa.pem" \
+    --next --domain example.com --selector rsa --key "$dk/rsa.pem" --next --domain example.com --selector rsa --key "$dk/rsa.pem" \
+    --next --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: nine signatures (more than 8): exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --expire 0 "$dk/msg.eml"
+is_error 2 "dkim-sign: --expire 0: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --expire soon "$dk/msg.eml"
+is_error 2 "dkim-sign: --expire not a number: exit 2"
+ds --domain 'example..com' --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: an invalid --domain: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --bogus "$dk/msg.eml"
+is_error 2 "dkim-sign: unknown option: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" --oversign=yes "$dk/msg.eml"
+is_error 2 "dkim-sign: argument to a flag option: exit 2"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml" "$dk/msg.eml"
+is_error 2 "dkim-sign: two messages: exit 2"
+run --json dkim-sign --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/msg.eml"
+is_error 2 "dkim-sign: --json does not apply: exit 2"
+ds --domain example.com --selector rsa --key "$dk/missing.pem" "$dk/msg.eml"
+is_error 1 "dkim-sign: key file missing: exit 1"
+ds --domain example.com --selector rsa --key "$DKZONE" "$dk/msg.eml"
+is_error 1 "dkim-sign: a key file that holds no key: exit 1"
+: >"$dk/empty.pem"
+ds --domain example.com --selector rsa --key "$dk/empty.pem" "$dk/msg.eml"
+is_error 1 "dkim-sign: an empty key file: exit 1"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/missing.eml"
+is_error 1 "dkim-sign: message file missing: exit 1"
+printf 'From: a@example.com\r\nno colon here\r\n\r\nbody\r\n' >"$dk/malformed.eml"
+ds --domain example.com --selector rsa --key "$dk/rsa.pem" "$dk/malformed.eml"
+is_error 1 "dkim-sign: malformed header: exit 1"
+case $err in *"malformed.eml: malformed message: "*"line 2"*) f=yes ;; *) f="$err" ;; esac
+tap_is "$f" yes "dkim-sign: the message names the file and the line"
+run dkim-sign --help
+case $out in
+    "Usage: mailauth [OPTIONS] dkim-sign --domain D --selector S --key FILE"*"--oversign"*"--next"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dkim-sign --help: the command's usage with --next, exit 0"
+
+# dkim-verify usage and I/O errors.
+dv dkim-verify --bogus "$dk/signed.eml"
+is_error 2 "dkim-verify: unknown option: exit 2"
+dv dkim-verify "$dk/signed.eml" "$dk/signed.eml"
+is_error 2 "dkim-verify: two messages: exit 2"
+dv dkim-verify "$dk/missing.eml"
+is_error 1 "dkim-verify: message file missing: exit 1"
+dv dkim-verify "$dk/malformed.eml"
+is_error 1 "dkim-verify: malformed header: exit 1"
+run --zone "$dk/missing.zone" dkim-verify "$dk/signed.eml"
+is_error 1 "dkim-verify: missing zone file: exit 1"
+run --zone "$dk/missing.zone" dkim-verify --bogus
+is_error 2 "dkim-verify: usage errors are reported before I/O errors"
+run dkim-verify --help
+case $out in
+    "Usage: mailauth [OPTIONS] dkim-verify [FILE]"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dkim-verify --help: the command's usage, exit 0"
+run --help
+case $out in
+    *"  dkim-verify [FILE]"*"  dkim-sign --domain D"*"  dkim-keygen --algorithm ALG"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$f" yes "--help lists dkim-verify, dkim-sign and dkim-keygen"
 
 # ------------------------------------------------------------ I/O errors: 1
 run --zone "$tmp/missing.zone" dns txt example.com

@@ -477,6 +477,22 @@ int main(void)
         ma_free(c, rrec);
     }
 
+    {
+        /* No From field: nothing to sign (RFC 6376 5.4). */
+        ma_msg *m = NULL;
+        ma_dkim_sign *g = NULL;
+        char *f = NULL;
+        ma_msg_new(&m, c);
+        ma_dkim_sign_new(&g, s);
+        ma_dkim_sign_attach(g, m);
+        ma_msg_write(m, "Subject: x\r\n\r\nbody\r\n", 21);
+        ma_msg_finish(m);
+        is_int(ma_dkim_sign_field(g, &f), MA_ESYNTAX, "a message without From is not signed");
+        ok(f == NULL, "and no field is returned");
+        ma_dkim_sign_free(g);
+        ma_msg_free(m);
+    }
+
     /* Bad signer options. */
     {
         ma_dkim_signer *bad = NULL;

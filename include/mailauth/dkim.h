@@ -306,7 +306,8 @@ MA_EXTERN(int) ma_dkim_sign_attach(ma_dkim_sign *g, ma_msg *msg);
  * bh, b= last), without a final CRLF; with several signers, one field per
  * signer in the order added, separated by CRLF.  Free with ma_free().
  * @return MA_OK, MA_EINVAL, MA_ESTATE (not attached, or the message is not
- *         finished), MA_ENOMEM, MA_EINTERNAL.
+ *         finished), MA_ESYNTAX (the message has no From field, which RFC
+ *         6376 5.4 requires signing), MA_ENOMEM, MA_EINTERNAL.
  */
 MA_EXTERN(int) ma_dkim_sign_field(ma_dkim_sign *g, char **out);
 

@@ -623,6 +623,9 @@ int ma_dkim_sign_field(ma_dkim_sign *g, char **out)
         return g->status;
     if (g->msg == NULL || !g->body_done)
         return MA_ESTATE;
+    /* RFC 6376 5.4: From MUST be signed; a message without one cannot be. */
+    if (ma_msg_find(g->msg, "from", 0) < 0)
+        return MA_ESYNTAX;
     now = ma_ctx_now_ms(g->ctx) / 1000;
     ma__buf_init(&f, g->ctx);
     for (i = 0; rc == MA_OK && i < g->nsigners; i++) {
