@@ -403,6 +403,110 @@ static void test_body_random(void)
     ok(bad == 0, "4000 random bodies: streaming == reference, any chunking and l=");
 }
 
+/*
+ * Large bodies against the reference: long verbatim runs (over the 1 KB at
+ * which relaxed pieces skip its buffer) mixed with WSP runs, trailing WSP,
+ * lone CRs and empty lines, so that relaxed fills and flushes its 4 KB
+ * buffer many times; fed whole, in spans of 4095, 4096 and 4097 bytes, in
+ * spans of random sizes up to 9000, and with l= anywhere (also inside the
+ * buffer) with the tail_text flag checked.
+ */
+static void test_body_large(void)
+{
+    enum { MAXLEN = 60000 };
+    char *in = malloc(MAXLEN + 4096), *exp = malloc(MAXLEN + 4096 + 2); /* a segment adds < 3100 */
+    int iter, bad = 0, checked = 0;
+
+    if (in == NULL || exp == NULL) {
+        ok(0, "large bodies: memory");
+        free(in);
+        free(exp);
+        return;
+    }
+    for (iter = 0; iter < 48; iter++) {
+        ma_dkim_canon c = iter % 4 ? MA_DKIM_RELAXED : MA_DKIM_SIMPLE;
+        size_t len = 0, target = 1000 + rng() % (MAXLEN - 1000), el, mode;
+        uint64_t limit;
+        bool tail_want = false;
+        size_t i;
+
+        while (len < target) {
+            size_t k, n;
+            switch (rng() % 6) {
+            case 0: /* a long run of text with single spaces */
+                n = rng() % 3000;
+                for (k = 0; k < n; k++)
+                    in[len++] = k % 7 == 6 ? ' ' : (char)('a' + rng() % 26);
+                break;
+            case 1: /* a WSP run */
+                n = 1 + rng() % 5;
+                for (k = 0; k < n; k++)
+                    in[len++] = rng() % 2 ? ' ' : '\t';
+                break;
+            case 2: /* line end, maybe after trailing WSP, maybe empty lines */
+                if (rng() % 2)
+                    in[len++] = ' ';
+                n = 1 + (rng() % 4 == 0 ? rng() % 5 : 0);
+                for (k = 0; k < n; k++) {
+                    in[len++] = '\r';
+                    in[len++] = '\n';
+                }
+                break;
+            case 3: /* a lone CR or bare LF */
+                in[len++] = rng() % 2 ? '\r' : '\n';
+                break;
+            default: /* a short word */
+                n = 1 + rng() % 12;
+                for (k = 0; k < n; k++)
+                    in[len++] = (char)('A' + rng() % 26);
+                break;
+            }
+        }
+        el = ref_canon(c, in, len, exp);
+        limit = rng() % 3 == 0 ? MA_CANON_NO_LIMIT : (uint64_t)(rng() % (el + 10));
+        for (i = limit < el ? (size_t)limit : el; i < el; i++)
+            if (exp[i] != ' ' && exp[i] != '\t' && exp[i] != '\r' && exp[i] != '\n')
+                tail_want = true;
+        for (mode = 0; mode < 5; mode++) {
+            ma_digest *d = NULL;
+            ma_canon_body b;
+            unsigned char md[MA_DIGEST_MAX], want[MA_DIGEST_MAX];
+            size_t off = 0;
+            int rc = ma__digest_new(&d, ctx, MA_HASH_SHA256);
+            if (rc == MA_OK)
+                rc = ma__canon_body_init(&b, c, limit, d);
+            while (rc == MA_OK && off < len) {
+                size_t n = mode == 0 ? len : mode == 4 ? 1 + rng() % 9000 : 4094 + mode;
+                if (n > len - off)
+                    n = len - off;
+                rc = ma__canon_body_update(&b, in + off, n);
+                off += n;
+            }
+            if (rc == MA_OK)
+                rc = ma__canon_body_finish(&b);
+            if (rc == MA_OK)
+                rc = ma__digest_final(d, md, NULL);
+            if (rc == MA_OK)
+                rc = ma__digest_oneshot(MA_HASH_SHA256, exp, limit < el ? (size_t)limit : el, want,
+                                        NULL);
+            checked++;
+            if (rc != MA_OK || memcmp(md, want, 32) != 0 || ma__canon_body_length(&b) != el
+                || ma__canon_body_hashed(&b) != (limit < el ? limit : el)
+                || ma__canon_body_tail_text(&b) != tail_want) {
+                if (bad++ < 3)
+                    printf("# large body %d (%s, %zu bytes, limit %llu) differs in mode %zu\n",
+                           iter, c == MA_DKIM_SIMPLE ? "simple" : "relaxed", len,
+                           (unsigned long long)limit, mode);
+            }
+            ma__digest_free(d);
+        }
+    }
+    ok(bad == 0 && checked == 48 * 5,
+       "48 large bodies: streaming == reference, l= and tail text, any chunking");
+    free(in);
+    free(exp);
+}
+
 static void test_body_errors(void)
 {
     ma_canon_body b;
@@ -729,6 +833,7 @@ int main(void)
     test_body_cases();
     test_body_limit();
     test_body_random();
+    test_body_large();
     test_body_errors();
     test_header();
     test_rfc8463_message();

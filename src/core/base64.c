@@ -17,26 +17,33 @@
 static const char ma_b64_alphabet[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Value of a base64 character, or -1. Locale-free by construction. */
-static int ma_b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
+/*
+ * Byte classes for decoding: 0..63 the value of an alphabet character,
+ * B64_SPACE for SP, HTAB, CR and LF, B64_PAD for '=', B64_BAD for anything
+ * else.  Locale-free by construction.
+ */
+#define B64_BAD (-1)
+#define B64_SPACE (-2)
+#define B64_PAD (-3)
 
-static int ma_b64_is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+static const signed char ma_b64_class[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -2, -2, -1, -1, -2, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -3, -1, -1,
+    -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 int ma__base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len)
 {
@@ -45,19 +52,37 @@ int ma__base64_decode(const char *in, size_t len, unsigned char *out, size_t *ou
     size_t nq = 0;      /* characters in the current quantum */
     size_t o = 0;
     size_t pad = 0;     /* '=' seen (in the final quantum) */
-    size_t i;
+    size_t i = 0;
 
     if (out_len == NULL || (in == NULL && len > 0) || (out == NULL && len > 0))
         return MA_EINVAL;
     *out_len = 0;
 
-    for (i = 0; i < len; i++) {
-        unsigned char c = p[i];
+    while (i < len) {
         int v;
 
-        if (ma_b64_is_space(c))
+        /* Fast path: four alphabet characters at a quantum boundary. */
+        if (nq == 0 && pad == 0) {
+            while (len - i >= 4) {
+                int a = ma_b64_class[p[i]], b = ma_b64_class[p[i + 1]],
+                    c = ma_b64_class[p[i + 2]], d = ma_b64_class[p[i + 3]];
+                unsigned int w;
+                if ((a | b | c | d) < 0)
+                    break; /* something else among them: byte by byte */
+                w = ((unsigned int)a << 18) | ((unsigned int)b << 12) | ((unsigned int)c << 6)
+                    | (unsigned int)d;
+                out[o++] = (unsigned char)(w >> 16);
+                out[o++] = (unsigned char)(w >> 8);
+                out[o++] = (unsigned char)w;
+                i += 4;
+            }
+            if (i == len)
+                break;
+        }
+        v = ma_b64_class[p[i++]];
+        if (v == B64_SPACE)
             continue;
-        if (c == '=') {
+        if (v == B64_PAD) {
             /* Padding may only fill positions 3 and 4 of a quantum. */
             if (nq + pad < 2)
                 return MA_ESYNTAX;
@@ -68,7 +93,6 @@ int ma__base64_decode(const char *in, size_t len, unsigned char *out, size_t *ou
         }
         if (pad > 0)
             return MA_ESYNTAX;   /* data after padding */
-        v = ma_b64_value(c);
         if (v < 0)
             return MA_ESYNTAX;
         quad[nq++] = (unsigned int)v;

@@ -32,6 +32,18 @@
 
 #include "core/core.h"
 
+/* VALCHAR = %x21-3A / %x3C-7E: printable ASCII but ';' (and SP). */
+static const unsigned char ma_tl_valchar[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static bool ma_tl_is_namechar(int c)
 {
     return ma__is_alpha(c) || ma__is_digit(c) || c == '_';
@@ -121,7 +133,7 @@ static void ma_tl_err_char(ma_errbuf *err, size_t off, const unsigned char *s, s
 static int ma_tl_push(ma_taglist *tl, const ma_ctx *ctx, const ma_tag *tag)
 {
     if (tl->count == tl->cap) {
-        size_t ncap = tl->cap ? tl->cap * 2 : 8;
+        size_t ncap = tl->cap ? tl->cap * 2 : 16;
         ma_tag *n;
         if (ncap < tl->cap || ncap > SIZE_MAX / sizeof *n)
             return MA_ENOMEM;
@@ -153,32 +165,41 @@ static uint32_t ma_tl_hash(const char *s, size_t len)
  */
 static size_t ma_tl_find_duplicate(const ma_taglist *tl, const ma_ctx *ctx)
 {
-    size_t nslots = 16, mask, i;
+    size_t nslots = 16, mask, i, dup;
     size_t *slots;   /* index + 1; 0 is empty */
+    size_t local[64];
 
     if (tl->count < 2)
         return tl->count;
     while (nslots < tl->count * 2)
         nslots *= 2;
-    slots = ma__calloc(ctx, nslots, sizeof *slots);
-    if (slots == NULL)
-        return SIZE_MAX;
+    if (nslots <= sizeof local / sizeof local[0]) {
+        /* the usual list (up to 32 tags): no allocation */
+        memset(local, 0, nslots * sizeof local[0]);
+        slots = local;
+    } else {
+        slots = ma__calloc(ctx, nslots, sizeof *slots);
+        if (slots == NULL)
+            return SIZE_MAX;
+    }
     mask = nslots - 1;
     for (i = 0; i < tl->count; i++) {
         const ma_tag *t = &tl->tags[i];
         size_t h = ma_tl_hash(t->name, t->name_len) & mask;
         while (slots[h] != 0) {
             const ma_tag *o = &tl->tags[slots[h] - 1];
-            if (o->name_len == t->name_len && memcmp(o->name, t->name, t->name_len) == 0) {
-                ma__free(ctx, slots);
-                return i;
-            }
+            if (o->name_len == t->name_len && memcmp(o->name, t->name, t->name_len) == 0)
+                goto found;
             h = (h + 1) & mask;
         }
         slots[h] = i + 1;
     }
-    ma__free(ctx, slots);
-    return tl->count;
+    i = tl->count;
+found:
+    dup = i;
+    if (slots != local)
+        ma__free(ctx, slots);
+    return dup;
 }
 
 int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t len,
@@ -266,7 +287,10 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
         while (pos < len && s[pos] != ';') {
             unsigned char c = s[pos];
             if (c >= 0x21 && c <= 0x7e) {
-                pos++;
+                /* a tval: a run of VALCHARs (';' ends the value) */
+                do
+                    pos++;
+                while (pos < len && ma_tl_valchar[s[pos]]);
                 value_end = pos;
             } else if (c >= 0x80) {
                 size_t n = ma_tl_utf8_len(s + pos, len - pos);
@@ -348,8 +372,11 @@ const ma_tag *ma__taglist_get(const ma_taglist *tl, const char *name)
     if (tl == NULL || name == NULL)
         return NULL;
     n = strlen(name);
-    for (i = 0; i < tl->count; i++)
-        if (tl->tags[i].name_len == n && memcmp(tl->tags[i].name, name, n) == 0)
-            return &tl->tags[i];
+    for (i = 0; i < tl->count; i++) {
+        const ma_tag *t = &tl->tags[i];
+        if (t->name_len == n && (n == 0 || t->name[0] == name[0])
+            && memcmp(t->name, name, n) == 0)
+            return t;
+    }
     return NULL;
 }

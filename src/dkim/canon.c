@@ -5,13 +5,19 @@
  * Body.  The canonical body is produced as a sequence of pieces, and most
  * pieces are runs of the input itself: a run is only broken where the output
  * differs from the input (a WSP run shortened or dropped, a CRLF held back
- * across a span boundary).  Consecutive verbatim pieces that are adjacent in
- * the input are merged, so the digest is fed the longest runs possible
- * (simple: one update per span; relaxed: one per changed WSP run).  Simple
- * only looks at the tail of each span; relaxed looks for the next byte that
- * may change the output 16 bytes at a time (SSE2) or 8 (SWAR elsewhere).
- * The body is never copied; the only state kept between spans is the
- * held-back tail:
+ * across a span boundary).  Simple only looks at the tail of each span and
+ * merges adjacent verbatim pieces, so it hands the digest one update per
+ * span, straight from the input.  Relaxed looks for the next byte that may
+ * change the output 16 bytes at a time (SSE2: one compare per byte class,
+ * the "followed by" test from the mask shifted by a lane) or 8 (SWAR
+ * elsewhere), and takes every flagged lane of a block in turn without
+ * loading it again (most are line ends that change nothing).  Relaxed pieces are
+ * short where the body has WSP to change (a typical text body gives one
+ * every 50 bytes or so, and each digest call has a fixed cost that is then
+ * larger than the hashing): they are gathered in a 4 KB buffer inside the
+ * ma_canon_body, which goes to the digest when full and at the end; a piece
+ * of CANON_DIRECT_MIN bytes or more goes to the digest directly.  Between
+ * spans the only state kept is that buffer and the held-back tail:
  *
  *   held         CRLFs since the last content byte.  They are produced when
  *                more content follows; at the end, RFC 6376 3.4.3/3.4.4
@@ -43,6 +49,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #if defined(__SSE2__) && defined(__GNUC__)
@@ -62,22 +69,27 @@ static const char crlf64[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r
 /* Relaxed: bytes that end a run of verbatim content (CR, SP, HTAB). */
 static const unsigned char relaxed_special[256] = { ['\r'] = 1, [' '] = 1, ['\t'] = 1 };
 
-/* Working state for one update call: pointers into the span. */
+/* Simple: working state for one update call, pointers into the span. */
 typedef struct span {
     ma_canon_body *b;
     const unsigned char *run_start; /* verbatim output not yet fed (NULL: none) */
     const unsigned char *run_end;
     const unsigned char *held_pos;  /* the held CRLFs are [held_pos, +2*held) here, or NULL */
-    const unsigned char *wsp_pos;   /* the pending WSP is the one SP at wsp_pos here, or NULL */
 } span;
 
-/* Feed n canonical bytes to the digest, up to the limit. */
+/* Relaxed pieces at least this long skip the buffer (after flushing it):
+   the digest's per-call cost is small against hashing them. */
+#define CANON_DIRECT_MIN 1024
+
+/* Produce n canonical bytes: count them, feed the digest up to the limit,
+   and note text past the limit. */
 static void feed(ma_canon_body *b, const void *p, size_t n)
 {
     uint64_t room;
     size_t k;
     int rc;
 
+    b->total += n;
     room = b->limit - b->hashed;
     k = (uint64_t)n < room ? n : (size_t)room;
     if (k < n && !b->tail_text) {
@@ -100,6 +112,8 @@ static void feed(ma_canon_body *b, const void *p, size_t n)
     b->hashed += k;
 }
 
+/* ---- simple: pieces of the input go straight to the digest ---- */
+
 static void flush_run(span *s)
 {
     if (s->run_start != NULL) {
@@ -111,7 +125,6 @@ static void flush_run(span *s)
 /* Produce the input bytes [a, e) as they are. */
 static void out_verbatim(span *s, const unsigned char *a, const unsigned char *e)
 {
-    s->b->total += (uint64_t)(e - a);
     if (s->run_start != NULL && s->run_end == a) {
         s->run_end = e;
         return;
@@ -125,7 +138,6 @@ static void out_verbatim(span *s, const unsigned char *a, const unsigned char *e
 static void out_const(span *s, const char *p, size_t n)
 {
     flush_run(s);
-    s->b->total += n;
     feed(s->b, p, n);
 }
 
@@ -162,25 +174,92 @@ static void flush_held(span *s)
     s->held_pos = NULL;
 }
 
-/* Content bytes [a, e): first what they make final (held CRLFs, then the
-   WSP run in front of them, as one SP), then the bytes. */
+/* Content bytes [a, e) (a NULL: the lone CR that ended the previous span),
+   after the held CRLFs they make final. */
 static void content(span *s, const unsigned char *a, const unsigned char *e)
 {
-    ma_canon_body *b = s->b;
-
     flush_held(s);
-    if (b->wsp_pending) {
-        if (s->wsp_pos != NULL)
-            out_verbatim(s, s->wsp_pos, s->wsp_pos + 1);
-        else
-            out_const(s, " ", 1);
-        b->wsp_pending = false;
-        s->wsp_pos = NULL;
-    }
     if (a != NULL)
         out_verbatim(s, a, e);
     else
-        out_const(s, "\r", 1); /* the lone CR that ended the previous span */
+        out_const(s, "\r", 1);
+    s->b->content = true;
+}
+
+/* ---- relaxed: canonical bytes are gathered in b->buf ---- */
+
+static void flush_buf(ma_canon_body *b)
+{
+    size_t n = b->buf_len;
+
+    b->buf_len = 0;
+    if (n > 0)
+        feed(b, b->buf, n);
+}
+
+/* n canonical bytes that do not fit in the buffer: fill it and flush, or
+   (long ones) flush and send them straight on. */
+static void put_slow(ma_canon_body *b, const void *p, size_t n)
+{
+    size_t room = MA_CANON_BUF_SIZE - b->buf_len;
+
+    if (n >= CANON_DIRECT_MIN) {
+        flush_buf(b);
+        feed(b, p, n);
+    } else {
+        /* n < CANON_DIRECT_MIN <= MA_CANON_BUF_SIZE: fill, flush, the rest */
+        memcpy(b->buf + b->buf_len, p, room);
+        b->buf_len = MA_CANON_BUF_SIZE;
+        flush_buf(b);
+        memcpy(b->buf, (const unsigned char *)p + room, n - room);
+        b->buf_len = n - room;
+    }
+}
+
+/* n canonical bytes: into the buffer, or on through put_slow(). */
+static inline void put(ma_canon_body *b, const void *p, size_t n)
+{
+    if (n <= MA_CANON_BUF_SIZE - b->buf_len) {
+        memcpy(b->buf + b->buf_len, p, n);
+        b->buf_len += n;
+    } else {
+        put_slow(b, p, n);
+    }
+}
+
+static inline void put1(ma_canon_body *b, char c)
+{
+    if (b->buf_len < MA_CANON_BUF_SIZE)
+        b->buf[b->buf_len++] = (unsigned char)c;
+    else
+        put_slow(b, &c, 1);
+}
+
+/* Content follows: produce what it makes final, the held CRLFs, then the
+   WSP run in front of it as one SP. */
+static void relaxed_content(ma_canon_body *b)
+{
+    uint64_t h = b->held;
+
+    if (h > 0 && h <= 8 && 2 * h <= MA_CANON_BUF_SIZE - b->buf_len) {
+        unsigned char *w = b->buf + b->buf_len; /* the usual: a few */
+        b->buf_len += 2 * (size_t)h;
+        while (h-- > 0) {
+            *w++ = '\r';
+            *w++ = '\n';
+        }
+        h = 0;
+    }
+    while (h > 0) {
+        size_t k = h < 64 ? (size_t)h : 64;
+        put(b, crlf64, 2 * k);
+        h -= k;
+    }
+    b->held = 0;
+    if (b->wsp_pending) {
+        put1(b, ' ');
+        b->wsp_pending = false;
+    }
     b->content = true;
 }
 
@@ -243,18 +322,20 @@ static bool swar_special(uint64_t w, uint64_t w2)
 /*
  * The same test on 16 bytes at once (x86-64 always has SSE2): a bit mask of
  * the lanes of q[0..15] that hold a CR, an HTAB, or an SP followed by SP,
- * HTAB or CR.  Reads q[0..16].
+ * HTAB or CR.  Reads q[0..16].  One compare per class: whether the next
+ * byte is special is the special mask shifted by one lane, with q[16] added.
  */
 static unsigned int sse2_special(const unsigned char *q)
 {
     const __m128i cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t'), sp = _mm_set1_epi8(' ');
     __m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
-    __m128i next = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab)),
-                                _mm_cmpeq_epi8(b, cr));
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, cr), _mm_cmpeq_epi8(a, tab)),
-                             _mm_and_si128(_mm_cmpeq_epi8(a, sp), next));
-    return (unsigned int)_mm_movemask_epi8(m);
+    __m128i is_sp = _mm_cmpeq_epi8(a, sp);
+    __m128i sp_tab_cr = _mm_or_si128(_mm_or_si128(is_sp, _mm_cmpeq_epi8(a, tab)),
+                                     _mm_cmpeq_epi8(a, cr));
+    unsigned int ms = (unsigned int)_mm_movemask_epi8(sp_tab_cr);
+    unsigned int msp = (unsigned int)_mm_movemask_epi8(is_sp);
+    unsigned int next = (ms >> 1) | ((unsigned int)relaxed_special[q[16]] << 15);
+    return (ms & ~msp) | (msp & next);
 }
 #endif
 
@@ -268,24 +349,19 @@ static unsigned int sse2_special(const unsigned char *q)
 static const unsigned char *relaxed_run_end(const unsigned char *q, const unsigned char *e)
 {
 #if defined(__SSE2__) && defined(__GNUC__)
-    while (e - q >= 18) { /* sse2_special reads q[16], and q[2] may be read below */
+    while (e - q >= 18) { /* sse2_special reads q[16], and r[2] may be q[17] */
         unsigned int m = sse2_special(q);
-        if (m == 0) {
-            q += 16;
-            continue;
+        /* Each lane's flag depends only on its byte and the next, so the
+           flagged lanes are taken in order without loading again. */
+        while (m != 0) {
+            const unsigned char *r = q + __builtin_ctz(m); /* may end the run */
+            if (*r != '\r' || (r[1] == '\n' && relaxed_special[r[2]]))
+                return r;
+            /* a lone CR is content; CRLF then content: the line end stays
+               as it is (the LF and the content byte are not flagged) */
+            m &= m - 1;
         }
-        q += __builtin_ctz(m); /* the first lane that may end the run */
-        if (*q == '\r') {
-            if (q[1] != '\n') {
-                q++; /* a lone CR is content */
-                continue;
-            }
-            if (!relaxed_special[q[2]]) {
-                q += 3; /* CRLF then content: the line end stays as it is */
-                continue;
-            }
-        }
-        return q;
+        q += 16;
     }
 #endif
     while (q < e) {
@@ -318,22 +394,18 @@ static const unsigned char *relaxed_run_end(const unsigned char *q, const unsign
 }
 
 /* RFC 6376 3.4.4 (a) within lines; (b) through held. */
-static void update_relaxed(span *s, const unsigned char *p, const unsigned char *e)
+static void update_relaxed(ma_canon_body *b, const unsigned char *p, const unsigned char *e)
 {
-    ma_canon_body *b = s->b;
-
     while (p < e) {
         const unsigned char *q;
         unsigned char c = *p;
 
         if (c == ' ' || c == '\t') {
-            if (!b->wsp_pending) {
-                b->wsp_pending = true;
-                s->wsp_pos = c == ' ' ? p : NULL;
-            } else {
-                s->wsp_pos = NULL; /* a run of two or more: one SP replaces it */
-            }
-            p++;
+            /* a run of any length: one SP, or nothing */
+            do
+                p++;
+            while (p < e && (*p == ' ' || *p == '\t'));
+            b->wsp_pending = true;
             continue;
         }
         if (c == '\r') {
@@ -343,8 +415,7 @@ static void update_relaxed(span *s, const unsigned char *p, const unsigned char 
             }
             if (p[1] == '\n') {
                 b->wsp_pending = false; /* WSP at the end of a line is ignored */
-                s->wsp_pos = NULL;
-                hold_crlf(s, p);
+                b->held++;
                 p += 2;
                 continue;
             }
@@ -352,7 +423,14 @@ static void update_relaxed(span *s, const unsigned char *p, const unsigned char 
         }
         /* a run of content from p */
         q = relaxed_run_end(p + 1, e);
-        content(s, p, q);
+        if (b->held > 0) {
+            relaxed_content(b);
+        } else if (b->wsp_pending) {
+            put1(b, ' ');
+            b->wsp_pending = false;
+        }
+        b->content = true;
+        put(b, p, (size_t)(q - p));
         p = q;
     }
 }
@@ -361,7 +439,7 @@ int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, m
 {
     if (b == NULL || digest == NULL || (canon != MA_DKIM_SIMPLE && canon != MA_DKIM_RELAXED))
         return MA_EINVAL;
-    memset(b, 0, sizeof *b);
+    memset(b, 0, offsetof(ma_canon_body, buf)); /* the buffer needs no clearing */
     b->digest = digest;
     b->limit = limit;
     b->canon = canon;
@@ -382,24 +460,41 @@ int ma__canon_body_update(ma_canon_body *b, const void *data, size_t len)
         return MA_ESTATE;
     if (len == 0)
         return MA_OK;
+    if (b->canon == MA_DKIM_RELAXED) {
+        /* Bytes may wait in the buffer: a digest that cannot take them
+           (already final) is still reported now. */
+        int rc = ma__digest_update(b->digest, NULL, 0);
+        if (rc != MA_OK)
+            return b->status = rc;
+    }
     e = p + len;
+    if (b->canon == MA_DKIM_RELAXED) {
+        if (b->cr_pending) {
+            b->cr_pending = false;
+            if (*p == '\n') {
+                b->wsp_pending = false;
+                b->held++;
+                p++;
+            } else {
+                relaxed_content(b);
+                put1(b, '\r'); /* the lone CR that ended the previous span */
+            }
+        }
+        update_relaxed(b, p, e);
+        return b->status;
+    }
     memset(&s, 0, sizeof s);
     s.b = b;
     if (b->cr_pending) {
         b->cr_pending = false;
         if (*p == '\n') {
-            if (b->canon == MA_DKIM_RELAXED)
-                b->wsp_pending = false;
             hold_crlf(&s, NULL);
             p++;
         } else {
             content(&s, NULL, NULL);
         }
     }
-    if (b->canon == MA_DKIM_SIMPLE)
-        update_simple(&s, p, e);
-    else
-        update_relaxed(&s, p, e);
+    update_simple(&s, p, e);
     flush_run(&s);
     return b->status;
 }
@@ -415,36 +510,68 @@ int ma__canon_body_finish(ma_canon_body *b)
     if (b->finished)
         return MA_ESTATE;
     b->finished = true;
+    /* The held CRLFs are empty lines at the end, bar the one that ends the
+       last content line: one CRLF after content, whether it was held or
+       missing (3.4.3 and 3.4.4 both add a missing one).  No content:
+       simple gives one CRLF, relaxed nothing. */
+    if (b->canon == MA_DKIM_RELAXED) {
+        if (b->cr_pending) {
+            b->cr_pending = false;
+            relaxed_content(b); /* a CR at the very end is a lone CR */
+            put1(b, '\r');
+        }
+        b->wsp_pending = false; /* trailing WSP of a last line without CRLF */
+        b->held = 0;
+        if (b->content)
+            put(b, "\r\n", 2);
+        flush_buf(b);
+        return b->status;
+    }
     memset(&s, 0, sizeof s);
     s.b = b;
     if (b->cr_pending) {
         b->cr_pending = false;
         content(&s, NULL, NULL); /* a CR at the very end is a lone CR */
     }
-    b->wsp_pending = false; /* relaxed: trailing WSP of a last line without CRLF */
-    /* The held CRLFs are empty lines at the end, bar the one that ends the
-       last content line: one CRLF after content, whether it was held or
-       missing (3.4.3 and 3.4.4 both add a missing one).  No content:
-       simple gives one CRLF, relaxed nothing. */
-    if (b->content || b->canon == MA_DKIM_SIMPLE)
-        out_const(&s, "\r\n", 2);
+    out_const(&s, "\r\n", 2);
     b->held = 0;
     return b->status;
 }
 
+/* The accessors count the relaxed bytes still in the buffer as produced
+   (and hashed up to the limit), as they will be. */
+
 uint64_t ma__canon_body_length(const ma_canon_body *b)
 {
-    return b != NULL ? b->total : 0;
+    return b != NULL ? b->total + b->buf_len : 0;
 }
 
 bool ma__canon_body_tail_text(const ma_canon_body *b)
 {
-    return b != NULL && b->tail_text;
+    uint64_t room;
+    size_t i;
+
+    if (b == NULL)
+        return false;
+    if (b->tail_text)
+        return true;
+    room = b->limit - b->hashed;
+    for (i = (uint64_t)b->buf_len < room ? b->buf_len : (size_t)room; i < b->buf_len; i++) {
+        unsigned char c = b->buf[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return true;
+    }
+    return false;
 }
 
 uint64_t ma__canon_body_hashed(const ma_canon_body *b)
 {
-    return b != NULL ? b->hashed : 0;
+    uint64_t room;
+
+    if (b == NULL)
+        return 0;
+    room = b->limit - b->hashed;
+    return b->hashed + ((uint64_t)b->buf_len < room ? b->buf_len : room);
 }
 
 int ma__canon_body_consume(const char *data, size_t len, void *payload)

@@ -25,7 +25,8 @@
 
 /**
  * A streaming body canonicaliser.  Plain struct, no allocation: embed it or
- * put it on the stack.  Fields are private to canon.c; use the functions.
+ * put it on the stack (about 4 KB).  Fields are private to canon.c; use the
+ * functions.
  *
  * Input is what a ma_msg body consumer receives: lines end in CRLF.  A CR
  * not followed by LF, and an LF not preceded by CR, are ordinary bytes (not
@@ -33,6 +34,10 @@
  * CRLFs of trailing empty lines (and, relaxed, a pending run of WSP, a CR
  * whose LF may come in the next span).
  */
+/** Relaxed: canonical bytes are gathered up to this many before they go to
+ *  the digest (whose per-call cost would otherwise dominate short pieces). */
+#define MA_CANON_BUF_SIZE 4096
+
 typedef struct ma_canon_body {
     ma_digest *digest;   /* borrowed; fed the canonical body up to limit */
     uint64_t limit;      /* l=, or MA_CANON_NO_LIMIT */
@@ -46,6 +51,8 @@ typedef struct ma_canon_body {
     bool content;        /* a byte other than a line end (relaxed: and WSP) was produced */
     bool finished;
     bool tail_text;      /* a canonical byte past the limit is not SP, HTAB, CR or LF */
+    size_t buf_len;      /* relaxed: bytes in buf, counted in hashed, not yet fed */
+    unsigned char buf[MA_CANON_BUF_SIZE]; /* last: init does not clear it */
 } ma_canon_body;
 
 /**
@@ -60,9 +67,13 @@ int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, m
 
 /**
  * Canonicalise and hash len more bytes of body (data may be NULL when len
- * is 0).
+ * is 0).  Simple hands the digest the input's own spans; relaxed gathers
+ * short canonical pieces in b's buffer and hands the digest whole buffers
+ * (long pieces go straight through), so the digest has seen everything only
+ * after ma__canon_body_finish().
  * @return MA_OK, MA_EINVAL, MA_ESTATE (after finish), or the digest's
- *         failure (sticky: every later call returns it again).
+ *         failure (sticky: every later call returns it again; a digest that
+ *         is already final is reported by the first update either way).
  */
 int ma__canon_body_update(ma_canon_body *b, const void *data, size_t len);
 
