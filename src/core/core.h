@@ -28,7 +28,26 @@ struct ma_ctx {
     void *log_payload;
     ma_log_level log_level;
     uint64_t limits[MA_LIMIT_COUNT];
+    /* Objects a layer derives once per context (see ma__ctx_slot); atomic. */
+    void *slots[2];
+    void (*slot_destroy[2])(const ma_ctx *ctx, void *obj);
 };
+
+/* The per-context caches (ma__ctx_slot). */
+typedef enum ma_ctx_slot {
+    MA_CTX_SLOT_CRYPTO = 0,   /* src/crypto: fetched digest methods */
+    MA_CTX_SLOT_COUNT = 1
+} ma_ctx_slot;
+
+/*
+ * A context's object for slot which, made by make(ctx) on first use and
+ * freed with destroy(ctx, obj) by ma_ctx_free().  The context stays
+ * immutable for its users: the slot is set once, atomically; two threads
+ * racing both make one, the loser destroys its own.  NULL when make fails
+ * (the caller falls back to doing the work itself).
+ */
+void *ma__ctx_slot(const ma_ctx *ctx, ma_ctx_slot which, void *(*make)(const ma_ctx *ctx),
+                   void (*destroy)(const ma_ctx *ctx, void *obj));
 
 void *ma__alloc(const ma_ctx *ctx, size_t size);          /* uninitialised */
 void *ma__calloc(const ma_ctx *ctx, size_t n, size_t size); /* zeroed, overflow-checked */

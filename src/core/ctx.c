@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -209,10 +210,37 @@ int ma_ctx_new(ma_ctx **out, const ma_ctx_opts *opts)
     return MA_OK;
 }
 
+void *ma__ctx_slot(const ma_ctx *ctx, ma_ctx_slot which, void *(*make)(const ma_ctx *ctx),
+                   void (*destroy)(const ma_ctx *ctx, void *obj))
+{
+    ma_ctx *mut = (ma_ctx *)(uintptr_t)ctx; /* only the atomic slot is written */
+    void *obj, *expected = NULL;
+    if (ctx == NULL || (unsigned)which >= MA_CTX_SLOT_COUNT)
+        return NULL;
+    obj = __atomic_load_n(&mut->slots[which], __ATOMIC_ACQUIRE);
+    if (obj != NULL)
+        return obj;
+    obj = make(ctx);
+    if (obj == NULL)
+        return NULL;
+    /* The destroy function is the same for every maker of a slot, so it
+       is stored before the object is published. */
+    __atomic_store_n(&mut->slot_destroy[which], destroy, __ATOMIC_RELEASE);
+    if (__atomic_compare_exchange_n(&mut->slots[which], &expected, obj, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return obj;
+    destroy(ctx, obj);
+    return expected;
+}
+
 void ma_ctx_free(ma_ctx *ctx)
 {
+    size_t i;
     if (ctx == NULL)
         return;
+    for (i = 0; i < MA_CTX_SLOT_COUNT; i++)
+        if (ctx->slots[i] != NULL && ctx->slot_destroy[i] != NULL)
+            ctx->slot_destroy[i](ctx, ctx->slots[i]);
     ctx->free_fn(ctx, ctx->alloc_payload);
 }
 

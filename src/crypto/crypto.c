@@ -95,13 +95,47 @@ bool ma__crypto_equal(const void *a, const void *b, size_t len)
 struct ma_digest {
     const ma_ctx *ctx;
     EVP_MD *md;          /* fetched once, reused by every reset */
+    bool md_borrowed;    /* md belongs to the context's crypto slot */
     EVP_MD_CTX *mdctx;
     ma_hash hash;
     bool final;
 };
 
+/* The digest methods, fetched once per context (EVP_MD_fetch costs
+   thousands of instructions; fetched methods are immutable and may be
+   shared by threads). */
+typedef struct crypto_slot {
+    EVP_MD *sha256;
+    EVP_MD *sha1;
+} crypto_slot;
+
+static void crypto_slot_destroy(const ma_ctx *ctx, void *obj)
+{
+    crypto_slot *c = obj;
+    EVP_MD_free(c->sha256);
+    EVP_MD_free(c->sha1);
+    ma__free(ctx, c);
+}
+
+static void *crypto_slot_make(const ma_ctx *ctx)
+{
+    crypto_slot *c = ma__calloc(ctx, 1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    ERR_set_mark();
+    c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    c->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    ERR_pop_to_mark();
+    if (c->sha256 == NULL || c->sha1 == NULL) {
+        crypto_slot_destroy(ctx, c);
+        return NULL;
+    }
+    return c;
+}
+
 int ma__digest_new(ma_digest **out, const ma_ctx *ctx, ma_hash hash)
 {
+    crypto_slot *slot;
     ma_digest *d;
     const char *name = hash_name(hash);
 
@@ -115,8 +149,14 @@ int ma__digest_new(ma_digest **out, const ma_ctx *ctx, ma_hash hash)
         return MA_ENOMEM;
     d->ctx = ctx;
     d->hash = hash;
+    slot = ma__ctx_slot(ctx, MA_CTX_SLOT_CRYPTO, crypto_slot_make, crypto_slot_destroy);
     ERR_set_mark();
-    d->md = EVP_MD_fetch(NULL, name, NULL);
+    if (slot != NULL) {
+        d->md = hash == MA_HASH_SHA1 ? slot->sha1 : slot->sha256;
+        d->md_borrowed = true;
+    } else {
+        d->md = EVP_MD_fetch(NULL, name, NULL);
+    }
     d->mdctx = EVP_MD_CTX_new();
     if (d->md == NULL || d->mdctx == NULL || EVP_DigestInit_ex2(d->mdctx, d->md, NULL) != 1) {
         int rc = (d->md != NULL && d->mdctx == NULL) ? MA_ENOMEM : MA_EINTERNAL;
@@ -187,7 +227,8 @@ void ma__digest_free(ma_digest *d)
     if (d == NULL)
         return;
     EVP_MD_CTX_free(d->mdctx);
-    EVP_MD_free(d->md);
+    if (!d->md_borrowed)
+        EVP_MD_free(d->md);
     ma__free(d->ctx, d);
 }
 
