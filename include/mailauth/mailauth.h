@@ -11,5 +11,6 @@
 #include "message.h"
 #include "spf.h"
 #include "dkim.h"
+#include "dmarc.h"
 
 #endif /* MAILAUTH_MAILAUTH_H */

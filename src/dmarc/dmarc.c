@@ -1,0 +1,1105 @@
+/*
+ * DMARC evaluation (RFC 9989; RFC 7489 as an option) as a sans-I/O job.
+ *
+ * Stage 1 asks for the policy records: in RFC 9989 mode every name of the
+ * author domain's DNS tree walk (4.10: at most 8 questions, asked at once
+ * and read in walk order, so a psd=y/n stop is still honoured); in RFC 7489
+ * mode _dmarc.<author>, then _dmarc.<organizational domain by the PSL>.
+ * Stage 2, once the policy is known, asks what the verdict still needs:
+ * the tree walks of authenticated identifiers for relaxed alignment
+ * (4.10.2), and whether the author domain exists (np=, 3.2.13).  Stage 3
+ * decides.  Nothing depends on the order in which results were supplied:
+ * alignment is a property of the set.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/random.h>
+#include <sys/types.h>
+
+#include <libpsl.h>
+
+#include "dmarc/from_int.h"
+#include "dmarc/record_int.h"
+#include "dns/dns_int.h"
+#include "mailauth/dkim.h"
+#include "mailauth/spf.h"
+
+/* RFC 9989 4.10: a walk asks at most 8 names. */
+#define WALK_MAX 8
+/* Walks one evaluation may need: the author's, the SPF domain's, and DKIM d= values. */
+#define DMARC_MAX_DKIM 32
+#define WALKS_MAX (2 + DMARC_MAX_DKIM)
+
+/* ------------------------------------------------------------------ PSL */
+
+struct ma_psl {
+    ma_ctx *ctx;
+    psl_ctx_t *psl;          /* NULL: the built-in list */
+};
+
+static const psl_ctx_t *psl_of(const ma_psl *p)
+{
+    return p != NULL && p->psl != NULL ? p->psl : psl_builtin();
+}
+
+int ma_psl_new(ma_psl **out, ma_ctx *ctx, const char *path)
+{
+    ma_psl *p;
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (ctx == NULL)
+        return MA_EINVAL;
+    if (path == NULL && psl_builtin() == NULL)
+        return MA_EUNSUPPORTED;
+    p = ma__calloc(ctx, 1, sizeof *p);
+    if (p == NULL)
+        return MA_ENOMEM;
+    p->ctx = ctx;
+    if (path != NULL) {
+        p->psl = psl_load_file(path);
+        if (p->psl == NULL) {
+            ma__free(ctx, p);
+            return MA_EIO;
+        }
+    }
+    *out = p;
+    return MA_OK;
+}
+
+void ma_psl_free(ma_psl *p)
+{
+    if (p == NULL)
+        return;
+    if (p->psl != NULL)
+        psl_free(p->psl);
+    ma__free(p->ctx, p);
+}
+
+int ma_psl_org_domain(const ma_psl *p, const char *domain, char *out, size_t size)
+{
+    char low[256];
+    const char *reg;
+    size_t n, i;
+    if (domain == NULL || out == NULL || size == 0)
+        return MA_EINVAL;
+    n = strlen(domain);
+    if (n > 0 && domain[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= sizeof low)
+        return MA_ENOTFOUND;
+    for (i = 0; i < n; i++)
+        low[i] = (char)ma__lower((unsigned char)domain[i]);
+    low[n] = '\0';
+    reg = psl_registrable_domain(psl_of(p), low);
+    if (reg == NULL)
+        return MA_ENOTFOUND;
+    if (strlen(reg) >= size)
+        return MA_ELIMIT;
+    memcpy(out, reg, strlen(reg) + 1);
+    return MA_OK;
+}
+
+/* ------------------------------------------------------------ the job */
+
+/* One DNS tree walk (RFC 9989 4.10) from start. */
+typedef struct walk {
+    const char *start;
+    size_t n;
+    const char *target[WALK_MAX];    /* the names, longest first (arena) */
+    uint32_t qid[WALK_MAX];
+} walk;
+
+/* What one _dmarc TXT answer holds. */
+typedef struct found {
+    int read;                        /* the answer was examined */
+    int state;                       /* 0 none, 1 a valid record, -1 a DNS failure */
+    ma_dmarc_record rec;             /* when state is 1 */
+} found;
+
+typedef struct dkim_in {
+    int result;
+    char *domain;
+    int unsigned_extra;
+} dkim_in;
+
+typedef struct dmarc_job {
+    ma_job job;
+    ma_dmarc_opts opts;
+    ma_msg *msg;
+    /* the author */
+    int author_state;                /* 0 unknown, 1 known, 2 refused */
+    char *author;
+    ma_dmarc_from from;
+    /* inputs */
+    int have_spf, spf_result, spf_scope;
+    char *spf_domain;
+    dkim_in dkim[DMARC_MAX_DKIM];
+    size_t ndkim;
+    int have_arc, arc_pass;
+    char *arc_sealer;
+    char **trusted;
+    size_t ntrusted;
+    /* progress */
+    int stage;
+    walk walks[WALKS_MAX];           /* [0] the author's (9989) */
+    size_t nwalks;
+    long spf_walk, dkim_walk[DMARC_MAX_DKIM];
+    uint32_t q7489[2];               /* 7489: _dmarc.<author>, _dmarc.<org> */
+    char *org7489;
+    uint32_t exists_q;
+    found **records;                 /* per question id - 1, made on first read (arena) */
+    size_t nrecords;
+    /* the policy */
+    const ma_dmarc_record *policy;   /* borrowed from records */
+    const char *policy_domain;
+    const char *org_domain;
+    int policy_at_author;
+    /* the verdict */
+    int result;
+    ma_dmarc_reason reason;
+    ma_dmarc_policy applied;
+    const char *applied_tag;
+    ma_dmarc_disposition disposition;
+    ma_dmarc_override override;
+    const char *spf_aligned;
+    const char *dkim_aligned;
+    char problem[300];
+} dmarc_job;
+
+static const ma_job_vtable dmarc_vt;
+
+static dmarc_job *as_dmarc_mut(ma_job *job)
+{
+    return job != NULL && job->vt == &dmarc_vt ? (dmarc_job *)job : NULL;
+}
+
+static const dmarc_job *as_dmarc(const ma_job *job)
+{
+    return job != NULL && job->vt == &dmarc_vt ? (const dmarc_job *)job : NULL;
+}
+
+static void say(dmarc_job *d, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void say(dmarc_job *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->problem, sizeof d->problem, fmt, ap);
+    va_end(ap);
+}
+
+static char *arena_dup(dmarc_job *d, const char *s, size_t n)
+{
+    return ma__job_strndup(&d->job, s, n);
+}
+
+/* A domain normalized into the arena (lower case, A-labels), or NULL. */
+static char *norm_domain(dmarc_job *d, const char *s, int *rc)
+{
+    char buf[256];
+    ma_buf b;
+    char *out = NULL;
+    ma__buf_init_on(&b, d->job.ctx, buf, sizeof buf);
+    *rc = ma__domain_normalize_buf(&b, d->job.ctx, s, strlen(s), MA_DOMAIN_ALLOW_UNDERSCORE);
+    if (*rc == MA_OK) {
+        out = arena_dup(d, b.data, b.len);
+        if (out == NULL)
+            *rc = MA_ENOMEM;
+    }
+    ma__buf_free(&b);
+    return out;
+}
+
+/* The parent of a name ("" for a single label). */
+static const char *parent_of(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    return dot ? dot + 1 : "";
+}
+
+static size_t label_count(const char *name)
+{
+    size_t n = *name ? 1 : 0;
+    for (; *name; name++)
+        n += *name == '.';
+    return n;
+}
+
+/* Ask TXT _dmarc.<name>. */
+static int ask_dmarc(dmarc_job *d, const char *name, uint32_t *id)
+{
+    char q[300];
+    int n = snprintf(q, sizeof q, "_dmarc.%s", name);
+    if (n < 0 || (size_t)n >= sizeof q)
+        return MA_ESYNTAX;
+    return ma__job_ask(&d->job, q, (size_t)n, MA_DNS_TXT, id);
+}
+
+/*
+ * The names of the walk from start (RFC 9989 4.10 steps 1-7): start; then,
+ * when it has 8 labels or more, its last 7 labels, else its parent; then
+ * parents down to one label.  All asked now.
+ */
+static int walk_ask(dmarc_job *d, walk *w, const char *start)
+{
+    const char *t = start;
+    size_t x = label_count(start);
+    int rc;
+    w->start = start;
+    w->n = 0;
+    while (*t && w->n < WALK_MAX) {
+        w->target[w->n] = t;
+        rc = ask_dmarc(d, t, &w->qid[w->n]);
+        if (rc != MA_OK)
+            return rc;
+        w->n++;
+        if (w->n == 1 && x >= 8) {
+            /* step 4: leave 7 labels */
+            while (label_count(t) > 7)
+                t = parent_of(t);
+        } else {
+            t = parent_of(t);
+        }
+    }
+    return MA_OK;
+}
+
+/*
+ * What the answer to question id says (RFC 9989 4.10 steps 2 and 6):
+ * records not starting with v=DMARC1 are discarded; several DMARC records
+ * are all discarded; one that the record rules refuse counts as none.
+ * Parsed once and kept.  NULL while unanswered.
+ */
+static const found *record_at(dmarc_job *d, uint32_t id)
+{
+    const ma_dns_answer *a = ma__job_answer_get(&d->job, id);
+    found *f;
+    size_t i, n, dmarc = 0, which = 0;
+    if (a == NULL || id == 0 || id > d->nrecords)
+        return NULL;
+    f = d->records[id - 1];
+    if (f == NULL) {
+        f = ma__job_alloc(&d->job, sizeof *f);
+        if (f == NULL)
+            return NULL; /* seen as pending; the job's status reports the failure */
+        memset(f, 0, sizeof *f);
+        d->records[id - 1] = f;
+    }
+    if (f->read)
+        return f;
+    f->read = 1;
+    switch (ma_dns_answer_rcode(a)) {
+    case MA_DNS_OK:
+        break;
+    case MA_DNS_NXDOMAIN:
+    case MA_DNS_NODATA:
+        return f;
+    default:
+        f->state = -1;
+        return f;
+    }
+    n = ma_dns_answer_count(a);
+    for (i = 0; i < n; i++) {
+        const char *text;
+        size_t len, k = 0;
+        ma_dns_answer_txt(a, i, &text, &len);
+        while (k < len && (text[k] == ' ' || text[k] == '\t'))
+            k++;
+        if (len - k >= 8 && memcmp(text + k, "v=DMARC1", 8) == 0 &&
+            (len - k == 8 || text[k + 8] == ';' || text[k + 8] == ' ' || text[k + 8] == '\t')) {
+            dmarc++;
+            which = i;
+        }
+    }
+    if (dmarc == 1) {
+        const char *text;
+        size_t len;
+        ma_dmarc_perr err;
+        ma_dns_answer_txt(a, which, &text, &len);
+        if (ma__dmarc_record_parse(&f->rec, d->job.ctx, text, len,
+                                   (ma_dmarc_mode)d->opts.mode, 0, &err) == MA_OK)
+            f->state = 1;
+        else
+            ma__dmarc_record_free(&f->rec, d->job.ctx);
+    }
+    return f;
+}
+
+/*
+ * Read walk w in order, honouring the psd stop (steps 2 and 6).  *pending
+ * is set while answers are missing, *dnsfail when a read answer failed.
+ * The records found go to recs/names (longest first), *count of them.
+ */
+static void walk_read(dmarc_job *d, const walk *w, const found **recs, const char **names,
+                      size_t *count, int *pending, int *dnsfail)
+{
+    size_t i;
+    *count = 0;
+    for (i = 0; i < w->n; i++) {
+        const found *f = record_at(d, w->qid[i]);
+        if (f == NULL) {
+            *pending = 1;
+            return;
+        }
+        if (f->state < 0) {
+            *dnsfail = 1;
+            return;
+        }
+        if (f->state == 1) {
+            ma_dmarc_psd psd = ma__dmarc_record_psd(&f->rec);
+            recs[*count] = f;
+            names[*count] = w->target[i];
+            (*count)++;
+            if (psd == MA_DMARC_PSD_Y || psd == MA_DMARC_PSD_N)
+                return;
+        }
+    }
+}
+
+/* The name one label below parent on the way to child ("" if none). */
+static const char *one_below(const char *child, const char *parent)
+{
+    const char *t = child, *prev = NULL;
+    while (*t && strcmp(t, parent) != 0) {
+        prev = t;
+        t = parent_of(t);
+    }
+    return *t && prev ? prev : "";
+}
+
+/*
+ * RFC 9989 4.10.2: the organizational domain from a walk's records (longest
+ * first): the first psd=n; else one below the first psd=y other than at the
+ * start; else the shortest; no records: the start itself.
+ */
+static const char *org_from(const walk *w, const found **recs, const char **names, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        ma_dmarc_psd psd = ma__dmarc_record_psd(&recs[i]->rec);
+        if (psd == MA_DMARC_PSD_N)
+            return names[i];
+        if (psd == MA_DMARC_PSD_Y && strcmp(names[i], w->start) != 0) {
+            const char *below = one_below(w->start, names[i]);
+            return *below ? below : names[i];
+        }
+    }
+    return n > 0 ? names[n - 1] : w->start;
+}
+
+/* ---------------------------------------------------------------- stages */
+
+static int author_ready(dmarc_job *d)
+{
+    if (d->author_state != 0)
+        return 1;
+    return 0;
+}
+
+/* Map a refused From to the verdict an MTA treats as a failure. */
+static void author_refused(dmarc_job *d)
+{
+    ma_dmarc_from_outcome o = d->from.outcome;
+    d->result = MA_DMARC_FAIL;
+    switch (o) {
+    case MA_DMARC_FROM_NO_FIELD:
+        d->reason = MA_DMARC_R_FROM_NONE;
+        break;
+    case MA_DMARC_FROM_MULTIPLE_FIELDS:
+        d->reason = MA_DMARC_R_FROM_MULTIPLE;
+        break;
+    case MA_DMARC_FROM_EMPTY:
+    case MA_DMARC_FROM_MULTIPLE_ADDRS:
+    case MA_DMARC_FROM_GROUP_EMPTY:
+    case MA_DMARC_FROM_GROUP:
+        d->reason = MA_DMARC_R_FROM_ADDRESSES;
+        break;
+    case MA_DMARC_FROM_NO_DOMAIN:
+    case MA_DMARC_FROM_DOMAIN_LITERAL:
+    case MA_DMARC_FROM_BAD_DOMAIN:
+        d->result = MA_DMARC_PERMERROR;
+        d->reason = MA_DMARC_R_FROM_DOMAIN;
+        break;
+    default:
+        d->result = MA_DMARC_PERMERROR;
+        d->reason = MA_DMARC_R_FROM_MALFORMED;
+        break;
+    }
+    say(d, "From: %s (%s)", ma__dmarc_from_outcome_name(o), d->from.err.text);
+    d->disposition = MA_DMARC_DISP_NONE;
+}
+
+static int on_header(ma_msg *msg, void *payload)
+{
+    dmarc_job *d = payload;
+    int rc = ma__dmarc_from_extract(&d->from, d->job.ctx, msg);
+    if (rc != MA_OK)
+        return rc;
+    if (d->from.outcome == MA_DMARC_FROM_OK) {
+        d->author = arena_dup(d, d->from.domain, d->from.domain_len);
+        if (d->author == NULL)
+            return MA_ENOMEM;
+        d->author_state = 1;
+    } else {
+        d->author_state = 2;
+    }
+    return MA_OK;
+}
+
+/* Size the per-question record slots to the questions asked so far. */
+static int records_grow(dmarc_job *d)
+{
+    found **r;
+    if (d->job.nqs <= d->nrecords)
+        return MA_OK;
+    r = ma__job_alloc(&d->job, (d->job.nqs + 16) * sizeof *r);
+    if (r == NULL)
+        return MA_ENOMEM;
+    memset(r, 0, (d->job.nqs + 16) * sizeof *r);
+    if (d->nrecords)
+        memcpy(r, d->records, d->nrecords * sizeof *r);
+    d->records = r;
+    d->nrecords = d->job.nqs + 16;
+    return MA_OK;
+}
+
+/* Is this authenticated identifier usable and does it need its own walk? */
+static int needs_walk(const dmarc_job *d, const char *id)
+{
+    return id != NULL && strcmp(id, d->author) != 0;
+}
+
+/* Stage 2 (9989): the identifiers' walks and the existence check. */
+static int stage2_ask(dmarc_job *d)
+{
+    size_t i;
+    int rc;
+    int relaxed_spf = ma__dmarc_record_aspf(d->policy) == MA_DMARC_ALIGN_RELAXED;
+    int relaxed_dkim = ma__dmarc_record_adkim(d->policy) == MA_DMARC_ALIGN_RELAXED;
+
+    d->spf_walk = -1;
+    if (relaxed_spf && d->have_spf && d->spf_result == MA_SPF_PASS &&
+        d->spf_scope == MA_DMARC_SPF_MAILFROM && needs_walk(d, d->spf_domain)) {
+        rc = walk_ask(d, &d->walks[d->nwalks], d->spf_domain);
+        if (rc != MA_OK && rc != MA_ESYNTAX)
+            return rc;
+        if (rc == MA_OK)
+            d->spf_walk = (long)d->nwalks++;
+    }
+    for (i = 0; i < d->ndkim; i++) {
+        d->dkim_walk[i] = -1;
+        if (relaxed_dkim && d->dkim[i].result == MA_DKIM_PASS && !d->dkim[i].unsigned_extra &&
+            needs_walk(d, d->dkim[i].domain) && d->nwalks < WALKS_MAX) {
+            rc = walk_ask(d, &d->walks[d->nwalks], d->dkim[i].domain);
+            if (rc != MA_OK && rc != MA_ESYNTAX)
+                return rc;
+            if (rc == MA_OK)
+                d->dkim_walk[i] = (long)d->nwalks++;
+        }
+    }
+    /* np= (3.2.13): does the author domain exist?  Only when a record
+       above it applies and np says something else than sp. */
+    if (!d->policy_at_author && d->opts.mode == MA_DMARC_MODE_9989 &&
+        ma__dmarc_record_np(d->policy) != ma__dmarc_record_sp(d->policy)) {
+        rc = ma__job_ask(&d->job, d->author, strlen(d->author), MA_DNS_A, &d->exists_q);
+        if (rc != MA_OK)
+            return rc;
+    }
+    return records_grow(d);
+}
+
+/* The organizational domain of walk index wi (9989), or NULL while pending. */
+static const char *walk_org(dmarc_job *d, size_t wi, int *dnsfail)
+{
+    const found *recs[WALK_MAX];
+    const char *names[WALK_MAX];
+    size_t n;
+    int pending = 0;
+    walk_read(d, &d->walks[wi], recs, names, &n, &pending, dnsfail);
+    if (pending)
+        return NULL;
+    return org_from(&d->walks[wi], recs, names, n);
+}
+
+/* Relaxed or strict alignment of id with the author (9989 or 7489). */
+static int aligned(dmarc_job *d, const char *id, long wi, int strict, int *dnsfail)
+{
+    if (id == NULL)
+        return 0;
+    if (ma_domain_equal(id, strlen(id), d->author, strlen(d->author)))
+        return 1;
+    if (strict)
+        return 0;
+    if (d->opts.mode == MA_DMARC_MODE_7489) {
+        char a[256], b[256];
+        if (ma_psl_org_domain(d->opts.psl, id, a, sizeof a) != MA_OK ||
+            ma_psl_org_domain(d->opts.psl, d->author, b, sizeof b) != MA_OK)
+            return 0;
+        return strcmp(a, b) == 0;
+    }
+    if (wi < 0)
+        return 0;
+    {
+        const char *o = walk_org(d, (size_t)wi, dnsfail);
+        return o != NULL && d->org_domain != NULL && strcmp(o, d->org_domain) == 0;
+    }
+}
+
+/* A draw from 0 to 99 for pct= when the caller gave no source: the
+   kernel's random numbers (no library state), else the clock. */
+static unsigned int random_draw(const dmarc_job *d)
+{
+    unsigned int x = 0;
+    if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x)
+        x = (unsigned int)ma_ctx_now_ms(d->job.ctx);
+    return x % 100;
+}
+
+/* One level milder (t=y, sampled out). */
+static ma_dmarc_disposition milder(ma_dmarc_policy p)
+{
+    return p == MA_DMARC_POLICY_REJECT ? MA_DMARC_DISP_QUARANTINE : MA_DMARC_DISP_NONE;
+}
+
+static ma_dmarc_disposition disp_of(ma_dmarc_policy p)
+{
+    return p == MA_DMARC_POLICY_REJECT       ? MA_DMARC_DISP_REJECT
+           : p == MA_DMARC_POLICY_QUARANTINE ? MA_DMARC_DISP_QUARANTINE
+                                             : MA_DMARC_DISP_NONE;
+}
+
+static void decide(dmarc_job *d)
+{
+    int dnsfail = 0;
+    size_t i;
+    int strict_spf = ma__dmarc_record_aspf(d->policy) == MA_DMARC_ALIGN_STRICT;
+    int strict_dkim = ma__dmarc_record_adkim(d->policy) == MA_DMARC_ALIGN_STRICT;
+
+    /* Which policy applies (9989 4.10.1; 7489 6.6.3 step 4). */
+    if (d->policy_at_author) {
+        d->applied = ma__dmarc_record_p(d->policy);
+        d->applied_tag = "p";
+    } else {
+        int nx = 0;
+        if (d->exists_q != 0) {
+            const ma_dns_answer *a = ma__job_answer_get(&d->job, d->exists_q);
+            nx = a != NULL && ma_dns_answer_rcode(a) == MA_DNS_NXDOMAIN;
+        }
+        if (nx) {
+            d->applied = ma__dmarc_record_np(d->policy);
+            d->applied_tag = "np";
+        } else {
+            d->applied = ma__dmarc_record_sp(d->policy);
+            d->applied_tag = "sp";
+        }
+    }
+    /* Alignment: a property of the set of results, in any order. */
+    if (d->have_spf && d->spf_result == MA_SPF_PASS && d->spf_scope == MA_DMARC_SPF_MAILFROM &&
+        aligned(d, d->spf_domain, d->spf_walk, strict_spf, &dnsfail))
+        d->spf_aligned = d->spf_domain;
+    for (i = 0; i < d->ndkim && d->dkim_aligned == NULL; i++)
+        if (d->dkim[i].result == MA_DKIM_PASS && !d->dkim[i].unsigned_extra &&
+            aligned(d, d->dkim[i].domain, d->dkim_walk[i], strict_dkim, &dnsfail))
+            d->dkim_aligned = d->dkim[i].domain;
+    if (d->spf_aligned != NULL || d->dkim_aligned != NULL) {
+        d->result = MA_DMARC_PASS;
+        d->reason = MA_DMARC_R_OK;
+        d->disposition = MA_DMARC_DISP_NONE;
+        say(d, "aligned: %s%s%s%s", d->spf_aligned ? "spf " : "", d->spf_aligned ? d->spf_aligned : "",
+            d->dkim_aligned ? (d->spf_aligned ? ", dkim " : "dkim ") : "",
+            d->dkim_aligned ? d->dkim_aligned : "");
+        return;
+    }
+    if (dnsfail) {
+        /* An identifier's walk failed: its alignment is unknown. */
+        d->result = MA_DMARC_TEMPERROR;
+        d->reason = MA_DMARC_R_DNS;
+        say(d, "%s", "a DNS lookup for alignment failed");
+        return;
+    }
+    d->result = MA_DMARC_FAIL;
+    d->reason = MA_DMARC_R_NOT_ALIGNED;
+    say(d, "%s", "no SPF or DKIM identifier aligned with the author domain");
+    d->disposition = disp_of(d->applied);
+    if (d->opts.mode == MA_DMARC_MODE_7489) {
+        unsigned int pct = ma__dmarc_record_pct(d->policy);
+        unsigned int draw = d->opts.sample ? d->opts.sample(d->opts.sample_payload) % 100
+                                           : random_draw(d);
+        if (pct < 100 && draw >= pct && d->disposition != MA_DMARC_DISP_NONE) {
+            d->disposition = milder(d->applied);
+            d->override = MA_DMARC_OVERRIDE_SAMPLED_OUT;
+        }
+    } else if (ma__dmarc_record_t(d->policy) && d->disposition != MA_DMARC_DISP_NONE) {
+        d->disposition = milder(d->applied);
+        d->override = MA_DMARC_OVERRIDE_TESTING;
+    }
+    if (d->have_arc && d->arc_pass && d->arc_sealer != NULL && d->disposition != MA_DMARC_DISP_NONE) {
+        for (i = 0; i < d->ntrusted; i++)
+            if (ma_domain_equal(d->arc_sealer, strlen(d->arc_sealer), d->trusted[i],
+                                strlen(d->trusted[i]))) {
+                d->disposition = MA_DMARC_DISP_NONE;
+                d->override = MA_DMARC_OVERRIDE_TRUSTED_FORWARDER;
+                break;
+            }
+    }
+}
+
+/* Stage 1 for 9989: find the policy from the author's walk.  Returns
+   MA_OK when decided (policy found or verdict final), NEED_DNS, or <0. */
+static int policy_9989(dmarc_job *d)
+{
+    const found *recs[WALK_MAX];
+    const char *names[WALK_MAX];
+    size_t n, i;
+    int pending = 0, dnsfail = 0;
+    walk *w = &d->walks[0];
+
+    walk_read(d, w, recs, names, &n, &pending, &dnsfail);
+    if (pending)
+        return MA_JOB_NEED_DNS;
+    if (dnsfail) {
+        d->result = MA_DMARC_TEMPERROR;
+        d->reason = MA_DMARC_R_DNS;
+        say(d, "the policy lookup for %s failed", d->author);
+        return MA_OK;
+    }
+    if (n == 0) {
+        d->result = MA_DMARC_NONE;
+        d->reason = MA_DMARC_R_NO_RECORD;
+        say(d, "no DMARC record for %s or above it", d->author);
+        return MA_OK;
+    }
+    d->org_domain = org_from(w, recs, names, n);
+    if (strcmp(names[0], d->author) == 0) {
+        /* 4.10.1: a record at the author domain applies. */
+        d->policy = &recs[0]->rec;
+        d->policy_domain = names[0];
+        d->policy_at_author = 1;
+        return MA_OK;
+    }
+    /* Else the organizational domain's record, or the public suffix domain's. */
+    for (i = 0; i < n; i++)
+        if (strcmp(names[i], d->org_domain) == 0)
+            break;
+    if (i == n)
+        for (i = 0; i < n; i++)
+            if (ma__dmarc_record_psd(&recs[i]->rec) == MA_DMARC_PSD_Y)
+                break;
+    if (i == n)
+        i = n - 1;
+    d->policy = &recs[i]->rec;
+    d->policy_domain = names[i];
+    return MA_OK;
+}
+
+/* Stage 1 for 7489 (6.6.3): _dmarc.<author>, else _dmarc.<PSL org>. */
+static int policy_7489(dmarc_job *d)
+{
+    const found *f = record_at(d, d->q7489[0]);
+    if (f == NULL)
+        return MA_JOB_NEED_DNS;
+    if (f->state < 0)
+        goto dnsfail;
+    if (f->state == 1) {
+        d->policy = &f->rec;
+        d->policy_domain = d->author;
+        d->policy_at_author = 1;
+        return MA_OK;
+    }
+    if (d->org7489 == NULL || strcmp(d->org7489, d->author) == 0) {
+        d->result = MA_DMARC_NONE;
+        d->reason = MA_DMARC_R_NO_RECORD;
+        say(d, "no DMARC record for %s", d->author);
+        return MA_OK;
+    }
+    if (d->q7489[1] == 0) {
+        int rc = ask_dmarc(d, d->org7489, &d->q7489[1]);
+        if (rc != MA_OK)
+            return rc;
+        rc = records_grow(d);
+        if (rc != MA_OK)
+            return rc;
+    }
+    f = record_at(d, d->q7489[1]);
+    if (f == NULL)
+        return MA_JOB_NEED_DNS;
+    if (f->state < 0)
+        goto dnsfail;
+    if (f->state == 0) {
+        d->result = MA_DMARC_NONE;
+        d->reason = MA_DMARC_R_NO_RECORD;
+        say(d, "no DMARC record for %s or %s", d->author, d->org7489);
+        return MA_OK;
+    }
+    d->policy = &f->rec;
+    d->policy_domain = d->org7489;
+    return MA_OK;
+dnsfail:
+    d->result = MA_DMARC_TEMPERROR;
+    d->reason = MA_DMARC_R_DNS;
+    say(d, "the policy lookup for %s failed", d->author);
+    return MA_OK;
+}
+
+static int dmarc_step(ma_job *job)
+{
+    dmarc_job *d = (dmarc_job *)job;
+    int rc;
+    size_t i;
+
+    if (d->result >= 0)
+        return MA_JOB_DONE;
+    if (!author_ready(d)) {
+        if (d->msg == NULL) {
+            d->result = MA_DMARC_NONE;
+            d->reason = MA_DMARC_R_NO_AUTHOR;
+            say(d, "%s", "no message and no author domain were given");
+            return MA_JOB_DONE;
+        }
+        return MA_JOB_NEED_INPUT;
+    }
+    if (d->author_state == 2) {
+        author_refused(d);
+        return MA_JOB_DONE;
+    }
+    if (d->stage == 0) {
+        d->stage = 1;
+        if (d->opts.mode == MA_DMARC_MODE_7489) {
+            char org[256];
+            if (ma_psl_org_domain(d->opts.psl, d->author, org, sizeof org) == MA_OK) {
+                d->org7489 = arena_dup(d, org, strlen(org));
+                if (d->org7489 == NULL)
+                    return MA_ENOMEM;
+                d->org_domain = d->org7489;
+            }
+            rc = ask_dmarc(d, d->author, &d->q7489[0]);
+        } else {
+            rc = walk_ask(d, &d->walks[0], d->author);
+            d->nwalks = 1;
+        }
+        if (rc == MA_ESYNTAX) {
+            d->result = MA_DMARC_PERMERROR;
+            d->reason = MA_DMARC_R_FROM_DOMAIN;
+            say(d, "%s cannot be looked up", d->author);
+            return MA_JOB_DONE;
+        }
+        if (rc == MA_OK)
+            rc = records_grow(d);
+        if (rc != MA_OK)
+            return rc;
+    }
+    if (d->stage == 1) {
+        rc = d->opts.mode == MA_DMARC_MODE_7489 ? policy_7489(d) : policy_9989(d);
+        if (rc != MA_OK)
+            return rc;
+        if (d->result >= 0)
+            return MA_JOB_DONE;
+        d->stage = 2;
+        if (d->opts.mode == MA_DMARC_MODE_9989) {
+            rc = stage2_ask(d);
+            if (rc != MA_OK)
+                return rc;
+        } else {
+            d->spf_walk = -1;
+            for (i = 0; i < d->ndkim; i++)
+                d->dkim_walk[i] = -1;
+        }
+    }
+    if (job->npending > 0)
+        return MA_JOB_NEED_DNS;
+    decide(d);
+    return MA_JOB_DONE;
+}
+
+static void dmarc_destroy(ma_job *job)
+{
+    dmarc_job *d = (dmarc_job *)job;
+    size_t i;
+    for (i = 0; i < d->nrecords; i++)
+        if (d->records[i] != NULL && d->records[i]->state == 1)
+            ma__dmarc_record_free(&d->records[i]->rec, job->ctx);
+    ma__dmarc_from_free(&d->from, job->ctx);
+}
+
+static const ma_job_vtable dmarc_vt = { "dmarc", dmarc_step, dmarc_destroy };
+
+/* -------------------------------------------------------------- public API */
+
+const char *ma_dmarc_result_name(int result)
+{
+    static const char *const names[] = { "none", "pass", "fail", "temperror", "permerror" };
+    return result >= 0 && result <= MA_DMARC_PERMERROR ? names[result] : NULL;
+}
+
+const char *ma_dmarc_policy_name(int policy)
+{
+    static const char *const names[] = { "", "none", "quarantine", "reject" };
+    return policy >= 0 && policy <= MA_DMARC_POLICY_REJECT ? names[policy] : NULL;
+}
+
+const char *ma_dmarc_reason_name(int reason)
+{
+    static const char *const names[] = { "ok", "no-record", "not-aligned", "dns", "from-none",
+                                         "from-multiple", "from-addresses", "from-domain",
+                                         "from-malformed", "no-author" };
+    return reason >= 0 && (size_t)reason < sizeof names / sizeof names[0] ? names[reason] : NULL;
+}
+
+const char *ma_dmarc_disposition_name(int disposition)
+{
+    static const char *const names[] = { "none", "quarantine", "reject" };
+    return disposition >= 0 && disposition <= MA_DMARC_DISP_REJECT ? names[disposition] : NULL;
+}
+
+const char *ma_dmarc_override_name(int override)
+{
+    static const char *const names[] = { "", "sampled_out", "testing", "trusted_forwarder" };
+    return override >= 0 && override <= MA_DMARC_OVERRIDE_TRUSTED_FORWARDER ? names[override] : NULL;
+}
+
+int ma_dmarc_opts_init(ma_dmarc_opts *opts, unsigned int version)
+{
+    static const ma_dmarc_opts init = MA_DMARC_OPTS_INIT;
+    if (opts == NULL)
+        return MA_EINVAL;
+    if (version != MA_DMARC_OPTS_VERSION)
+        return MA_EVERSION;
+    *opts = init;
+    return MA_OK;
+}
+
+int ma_dmarc_job_new(ma_job **out, ma_ctx *ctx, const ma_dmarc_opts *opts)
+{
+    dmarc_job *d;
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (ctx == NULL)
+        return MA_EINVAL;
+    if (opts != NULL && opts->version != MA_DMARC_OPTS_VERSION)
+        return MA_EVERSION;
+    if (opts != NULL && opts->mode != MA_DMARC_MODE_9989 && opts->mode != MA_DMARC_MODE_7489)
+        return MA_EINVAL;
+    d = ma__calloc(ctx, 1, sizeof *d);
+    if (d == NULL)
+        return MA_ENOMEM;
+    ma__job_init(&d->job, ctx, &dmarc_vt);
+    ma_dmarc_opts_init(&d->opts, MA_DMARC_OPTS_VERSION);
+    if (opts != NULL)
+        d->opts = *opts;
+    d->result = -1;
+    d->from.field = -1;
+    *out = &d->job;
+    return MA_OK;
+}
+
+int ma_dmarc_job_attach(ma_job *job, ma_msg *msg)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    int rc;
+    if (d == NULL || msg == NULL)
+        return MA_EINVAL;
+    if (d->msg != NULL || d->author_state != 0 || ma_msg_header_done(msg) || job->started)
+        return MA_ESTATE;
+    rc = ma_msg_on_header(msg, on_header, d);
+    if (rc == MA_OK)
+        d->msg = msg;
+    return rc;
+}
+
+int ma_dmarc_job_set_author(ma_job *job, const char *domain)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    int rc;
+    if (d == NULL || domain == NULL)
+        return MA_EINVAL;
+    if (d->msg != NULL || d->author_state != 0 || job->started)
+        return MA_ESTATE;
+    d->author = norm_domain(d, domain, &rc);
+    if (d->author == NULL)
+        return rc == MA_ENOMEM ? rc : MA_EINVAL;
+    d->author_state = 1;
+    return MA_OK;
+}
+
+int ma_dmarc_job_add_spf(ma_job *job, int spf_result, const char *domain, int scope)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    int rc;
+    if (d == NULL || domain == NULL || (scope != MA_DMARC_SPF_MAILFROM && scope != MA_DMARC_SPF_HELO) ||
+        spf_result < MA_SPF_NONE || spf_result > MA_SPF_PERMERROR)
+        return MA_EINVAL;
+    if (d->have_spf || job->started)
+        return MA_ESTATE;
+    d->spf_domain = norm_domain(d, domain, &rc);
+    if (d->spf_domain == NULL && rc == MA_ENOMEM)
+        return rc;
+    d->have_spf = 1;
+    d->spf_result = d->spf_domain != NULL ? spf_result : MA_SPF_NONE;
+    d->spf_scope = scope;
+    return MA_OK;
+}
+
+int ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *domain, int unsigned_extra)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    dkim_in *k;
+    int rc;
+    if (d == NULL || domain == NULL || dkim_result < MA_DKIM_NONE || dkim_result > MA_DKIM_PERMERROR)
+        return MA_EINVAL;
+    if (job->started)
+        return MA_ESTATE;
+    if (d->ndkim >= DMARC_MAX_DKIM)
+        return MA_ELIMIT;
+    k = &d->dkim[d->ndkim];
+    k->domain = norm_domain(d, domain, &rc);
+    if (k->domain == NULL && rc == MA_ENOMEM)
+        return rc;
+    k->result = k->domain != NULL ? dkim_result : MA_DKIM_PERMERROR;
+    k->unsigned_extra = unsigned_extra != 0;
+    d->ndkim++;
+    return MA_OK;
+}
+
+int ma_dmarc_job_set_arc(ma_job *job, int arc_pass, const char *sealer, const char *const *trusted,
+                         size_t ntrusted)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    size_t i;
+    if (d == NULL || (ntrusted > 0 && trusted == NULL))
+        return MA_EINVAL;
+    if (d->have_arc || job->started)
+        return MA_ESTATE;
+    d->arc_sealer = sealer ? arena_dup(d, sealer, strlen(sealer)) : NULL;
+    d->trusted = ntrusted ? ma__job_alloc(job, ntrusted * sizeof *d->trusted) : NULL;
+    if ((sealer && d->arc_sealer == NULL) || (ntrusted && d->trusted == NULL))
+        return MA_ENOMEM;
+    for (i = 0; i < ntrusted; i++) {
+        if (trusted[i] == NULL)
+            return MA_EINVAL;
+        d->trusted[i] = arena_dup(d, trusted[i], strlen(trusted[i]));
+        if (d->trusted[i] == NULL)
+            return MA_ENOMEM;
+    }
+    d->ntrusted = ntrusted;
+    d->arc_pass = arc_pass != 0;
+    d->have_arc = 1;
+    return MA_OK;
+}
+
+static const dmarc_job *done(const ma_job *job)
+{
+    const dmarc_job *d = as_dmarc(job);
+    return d != NULL && job->status == MA_JOB_DONE ? d : NULL;
+}
+
+ma_dmarc_result ma_dmarc_job_result(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d && d->result >= 0 ? (ma_dmarc_result)d->result : MA_DMARC_NONE;
+}
+
+ma_dmarc_reason ma_dmarc_job_reason(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d ? d->reason : MA_DMARC_R_OK;
+}
+
+const char *ma_dmarc_job_problem(const ma_job *job)
+{
+    const dmarc_job *d = as_dmarc(job);
+    return d ? d->problem : "";
+}
+
+const char *ma_dmarc_job_author_domain(const ma_job *job)
+{
+    const dmarc_job *d = as_dmarc(job);
+    return d && d->author ? d->author : "";
+}
+
+const char *ma_dmarc_job_policy_domain(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d && d->policy_domain ? d->policy_domain : "";
+}
+
+const char *ma_dmarc_job_org_domain(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d && d->org_domain ? d->org_domain : "";
+}
+
+ma_dmarc_policy ma_dmarc_job_policy(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d ? d->applied : MA_DMARC_POLICY_UNSET;
+}
+
+const char *ma_dmarc_job_policy_tag(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d && d->applied_tag ? d->applied_tag : "";
+}
+
+ma_dmarc_disposition ma_dmarc_job_disposition(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d ? d->disposition : MA_DMARC_DISP_NONE;
+}
+
+ma_dmarc_override ma_dmarc_job_override(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d ? d->override : MA_DMARC_OVERRIDE_NONE;
+}
+
+const char *ma_dmarc_job_spf_aligned(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d && d->spf_aligned ? d->spf_aligned : "";
+}
+
+const char *ma_dmarc_job_dkim_aligned(const ma_job *job)
+{
+    const dmarc_job *d = done(job);
+    return d && d->dkim_aligned ? d->dkim_aligned : "";
+}
+
+int ma_dmarc_job_authres(const ma_job *job, char **out)
+{
+    const dmarc_job *d = as_dmarc(job);
+    ma_buf b;
+    int rc;
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (d == NULL)
+        return MA_EINVAL;
+    if (job->status != MA_JOB_DONE)
+        return MA_ESTATE;
+    ma__buf_init(&b, job->ctx);
+    rc = ma__buf_printf(&b, "dmarc=%s", ma_dmarc_result_name(d->result));
+    if (rc == MA_OK && d->applied != MA_DMARC_POLICY_UNSET)
+        rc = ma__buf_printf(&b, " (%s=%s dis=%s%s%s)", d->applied_tag, ma_dmarc_policy_name(d->applied),
+                            ma_dmarc_disposition_name(d->disposition),
+                            d->override ? " override=" : "", ma_dmarc_override_name(d->override));
+    /* The author domain is a normalized LDH name: safe as a property value. */
+    if (rc == MA_OK && d->author != NULL)
+        rc = ma__buf_printf(&b, " header.from=%s", d->author);
+    if (rc == MA_OK && d->applied != MA_DMARC_POLICY_UNSET)
+        rc = ma__buf_printf(&b, " policy.dmarc=%s", ma_dmarc_policy_name(d->applied));
+    if (rc == MA_OK)
+        *out = ma__buf_steal(&b, NULL);
+    ma__buf_free(&b);
+    return rc == MA_OK && *out == NULL ? MA_ENOMEM : rc;
+}
