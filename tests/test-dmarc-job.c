@@ -327,6 +327,30 @@ int main(void)
     ma_free(c, ar);
     ma_job_free(j);
 
+    {
+        char *eff = NULL, *prob = NULL;
+        static const char rec1[] = "v=DMARC1; p=reject; rua=mailto:a@example.com";
+        static const char rec2[] = "v=DMARC1; p=bogus";
+        static const char rec3[] = "v=DMARC1; p=quarantine; adkim=x";
+        is_int(ma_dmarc_record_effective(&eff, &prob, c, rec1, strlen(rec1), MA_DMARC_MODE_9989), MA_OK,
+               "effective: valid");
+        ok(eff && strstr(eff, "p=reject") && strstr(eff, "sp=reject") && strstr(eff, "np=reject") &&
+               strstr(eff, "adkim=r") && strstr(eff, "rua=mailto:a@example.com"),
+           "effective: defaults filled in");
+        ok(prob == NULL, "effective: no issue");
+        ma_free(c, eff);
+        is_int(ma_dmarc_record_effective(&eff, &prob, c, rec2, strlen(rec2), MA_DMARC_MODE_9989),
+               MA_ESYNTAX, "effective: a bad p= without rua= is refused");
+        ok(eff == NULL && prob && strstr(prob, "offset") != NULL, "effective: the problem has an offset");
+        ma_free(c, prob);
+        is_int(ma_dmarc_record_effective(&eff, &prob, c, rec3, strlen(rec3), MA_DMARC_MODE_9989), MA_OK,
+               "effective: a bad adkim= is recovered");
+        ok(eff && strstr(eff, "adkim=r") && prob && strstr(prob, "adkim") != NULL,
+           "effective: default applied, issue reported");
+        ma_free(c, eff);
+        ma_free(c, prob);
+    }
+
     ma_resolver_free(r);
     ma_static_zone_free(z);
     ma_ctx_free(c);

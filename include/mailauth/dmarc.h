@@ -104,6 +104,19 @@ typedef enum ma_dmarc_spf_scope {
     MA_DMARC_SPF_HELO = 1
 } ma_dmarc_spf_scope;
 
+/**
+ * Parse a DMARC record (mode: ma_dmarc_mode) and write its effective
+ * values, every tag of the mode with defaults filled in ("v=DMARC1;
+ * p=none; sp=none; np=none; adkim=r; aspf=r; t=n; psd=u; fo=0"...), into
+ * *out (free with ma_free()).  *problem (may be NULL; free with ma_free())
+ * gets what was refused, or the recovered issues ("p: ... at offset 12"),
+ * or NULL when there is nothing to say.
+ * @return MA_OK; MA_ESYNTAX (a refused record: *out is NULL, *problem says
+ *         why); MA_EINVAL; MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_dmarc_record_effective(char **out, char **problem, ma_ctx *ctx,
+                                         const char *record, size_t len, int mode);
+
 /* ----------------------------------------------------------- the PSL */
 
 /** A Public Suffix List (for RFC 7489 mode). */

@@ -1103,3 +1103,68 @@ int ma_dmarc_job_authres(const ma_job *job, char **out)
     ma__buf_free(&b);
     return rc == MA_OK && *out == NULL ? MA_ENOMEM : rc;
 }
+
+/* ----------------------------------------------------------- records */
+
+int ma_dmarc_record_effective(char **out, char **problem, ma_ctx *ctx, const char *record,
+                              size_t len, int mode)
+{
+    ma_dmarc_record rec, eff;
+    ma_dmarc_perr err;
+    ma_buf b, p;
+    size_t i;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (problem != NULL)
+        *problem = NULL;
+    if (ctx == NULL || (record == NULL && len > 0) ||
+        (mode != MA_DMARC_MODE_9989 && mode != MA_DMARC_MODE_7489))
+        return MA_EINVAL;
+    ma__buf_init(&b, ctx);
+    ma__buf_init(&p, ctx);
+    rc = ma__dmarc_record_parse(&rec, ctx, record ? record : "", len, (ma_dmarc_mode)mode, 0, &err);
+    if (rc == MA_ESYNTAX) {
+        int r2 = ma__buf_printf(&p, "%s%s%s at offset %lld", err.tag, err.tag[0] ? ": " : "",
+                                err.e.text, (long long)err.e.offset);
+        if (r2 == MA_OK && problem != NULL)
+            *problem = ma__buf_steal(&p, NULL);
+        ma__buf_free(&p);
+        ma__dmarc_record_free(&rec, ctx);
+        return r2 == MA_OK ? MA_ESYNTAX : r2;
+    }
+    if (rc != MA_OK) {
+        ma__dmarc_record_free(&rec, ctx);
+        return rc;
+    }
+    /* The effective values, written with every tag of the mode. */
+    eff = rec;
+    eff.p = ma__dmarc_record_p(&rec);
+    eff.sp = ma__dmarc_record_sp(&rec);
+    eff.np = mode == MA_DMARC_MODE_9989 ? ma__dmarc_record_np(&rec) : MA_DMARC_POLICY_UNSET;
+    rc = ma__dmarc_record_write(&b, &eff, MA_DMARC_WRITE_ALL);
+    for (i = 0; rc == MA_OK && i < rec.nissues; i++)
+        rc = ma__buf_printf(&p, "%s%s%s%s at offset %zu", i ? "; " : "",
+                            ma__dmarc_tag_name(rec.issues[i].tag),
+                            rec.issues[i].tag != MA_DMARC_TAG_NONE ? ": " : "",
+                            ma__dmarc_rec_reason_str(rec.issues[i].reason), rec.issues[i].offset);
+    if (rc == MA_OK) {
+        *out = ma__buf_steal(&b, NULL);
+        if (*out == NULL)
+            rc = MA_ENOMEM;
+    }
+    if (rc == MA_OK && problem != NULL && p.len > 0) {
+        *problem = ma__buf_steal(&p, NULL);
+        if (*problem == NULL) {
+            ma_free(ctx, *out);
+            *out = NULL;
+            rc = MA_ENOMEM;
+        }
+    }
+    ma__buf_free(&b);
+    ma__buf_free(&p);
+    ma__dmarc_record_free(&rec, ctx);
+    return rc;
+}
