@@ -328,6 +328,42 @@ int main(void)
     ma_job_free(j);
 
     {
+        /* The aggregate-report row. */
+        char *row = NULL;
+        memset(&in, 0, sizeof in);
+        in.author = "example.com";
+        in.spf_result = MA_SPF_PASS;
+        in.spf_domain = "bounce.example.com";
+        in.dkim_result = MA_DKIM_FAIL;
+        in.dkim_domain = "example.com";
+        j = run(&in);
+        is_int(ma_dmarc_job_report_row(j, "192.0.2.1", &row), MA_OK, "report row");
+        is_str(row,
+               "<record><row><source_ip>192.0.2.1</source_ip><count>1</count><policy_evaluated>"
+               "<disposition>pass</disposition><dkim>fail</dkim><spf>pass</spf></policy_evaluated></row>"
+               "<identifiers><header_from>example.com</header_from><envelope_from>bounce.example.com"
+               "</envelope_from></identifiers><auth_results><dkim><domain>example.com</domain><selector>"
+               "</selector><result>fail</result></dkim><spf><domain>bounce.example.com</domain><scope>mfrom"
+               "</scope><result>pass</result></spf></auth_results></record>",
+               "report row text");
+        ma_free(c, row);
+        is_int(ma_dmarc_job_report_row(j, "not-an-ip", &row), MA_EINVAL,
+               "report row: a bad address is refused");
+        ok(row == NULL, "report row: nothing after a refusal");
+        ma_job_free(j);
+    }
+    {
+        /* Verdicts from an unfinished DKIM job are refused. */
+        ma_job *dk = NULL, *dm = NULL;
+        ma_dmarc_opts o = MA_DMARC_OPTS_INIT;
+        ma_dkim_job_new(&dk, c, NULL);
+        ma_dmarc_job_new(&dm, c, &o);
+        is_int(ma_dmarc_job_add_dkim_job(dm, dk), MA_ESTATE, "add_dkim_job: the DKIM job must be done");
+        is_int(ma_dmarc_job_add_dkim_job(dm, NULL), MA_EINVAL, "add_dkim_job: NULL refused");
+        ma_job_free(dk);
+        ma_job_free(dm);
+    }
+    {
         char *eff = NULL, *prob = NULL;
         static const char rec1[] = "v=DMARC1; p=reject; rua=mailto:a@example.com";
         static const char rec2[] = "v=DMARC1; p=bogus";

@@ -214,6 +214,14 @@ MA_EXTERN(int) ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *d
                                      int unsigned_extra);
 
 /**
+ * Supply every verdict of a finished DKIM verification job (this
+ * library's ma_dkim_job_*): result, d=, s= and the unsigned-extra flag of
+ * each signature with a readable d=.
+ * @return as ma_dmarc_job_add_dkim(); MA_ESTATE when dkim is not done.
+ */
+MA_EXTERN(int) ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim);
+
+/**
  * Supply an ARC verdict for the trusted-forwarder override: arc_pass is 1
  * when the chain validated, sealer the d= of its newest ARC-Seal, and
  * trusted the domains whose seals this receiver trusts (compared
@@ -268,6 +276,17 @@ MA_EXTERN(const char *) ma_dmarc_job_dkim_aligned(const ma_job *job);
  * @return MA_OK, MA_EINVAL, MA_ESTATE (not done), MA_ENOMEM.
  */
 MA_EXTERN(int) ma_dmarc_job_authres(const ma_job *job, char **out);
+
+/**
+ * The aggregate-report <record> element for this message (the DMARC
+ * aggregate reporting XSD, version 0.2: row with source_ip, count 1 and
+ * policy_evaluated; identifiers; auth_results), one line without
+ * whitespace.  source_ip is the SMTP client's address.  Free with
+ * ma_free().
+ * @return MA_OK, MA_EINVAL (also an invalid address), MA_ESTATE (not done),
+ *         MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_dmarc_job_report_row(const ma_job *job, const char *source_ip, char **out);
 
 #ifdef __cplusplus
 }

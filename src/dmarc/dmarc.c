@@ -125,6 +125,7 @@ typedef struct found {
 typedef struct dkim_in {
     int result;
     char *domain;
+    const char *selector;            /* for reports; "" when not given */
     int unsigned_extra;
 } dkim_in;
 
@@ -967,7 +968,33 @@ int ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *domain, int 
         return rc;
     k->result = k->domain != NULL ? dkim_result : MA_DKIM_PERMERROR;
     k->unsigned_extra = unsigned_extra != 0;
+    k->selector = "";
     d->ndkim++;
+    return MA_OK;
+}
+
+int ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    size_t i, n;
+    int rc;
+    if (d == NULL || dkim == NULL)
+        return MA_EINVAL;
+    if (dkim->status != MA_JOB_DONE)
+        return MA_ESTATE;
+    n = ma_dkim_job_count(dkim);
+    for (i = 0; i < n; i++) {
+        const char *dom = ma_dkim_job_domain(dkim, i), *sel = ma_dkim_job_selector(dkim, i);
+        if (dom[0] == '\0')
+            continue; /* a signature without a readable d= names nobody */
+        rc = ma_dmarc_job_add_dkim(job, ma_dkim_job_result(dkim, i), dom,
+                                   ma_dkim_job_unsigned_extra(dkim, i));
+        if (rc != MA_OK)
+            return rc;
+        d->dkim[d->ndkim - 1].selector = arena_dup(d, sel, strlen(sel));
+        if (d->dkim[d->ndkim - 1].selector == NULL)
+            return MA_ENOMEM;
+    }
     return MA_OK;
 }
 
@@ -1167,4 +1194,72 @@ int ma_dmarc_record_effective(char **out, char **problem, ma_ctx *ctx, const cha
     ma__buf_free(&p);
     ma__dmarc_record_free(&rec, ctx);
     return rc;
+}
+
+/* ------------------------------------------------------- report rows */
+
+int ma_dmarc_job_report_row(const ma_job *job, const char *source_ip, char **out)
+{
+    const dmarc_job *d = as_dmarc(job);
+    ma_ip ip;
+    char ipt[MA_IP_TEXT_MAX];
+    ma_buf b;
+    size_t i;
+    int rc;
+    const char *disp, *reason = NULL;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (d == NULL || source_ip == NULL || ma_ip_parse(&ip, source_ip, strlen(source_ip)) != MA_OK ||
+        ma_ip_format(&ip, ipt, sizeof ipt) != MA_OK)
+        return MA_EINVAL;
+    if (job->status != MA_JOB_DONE)
+        return MA_ESTATE;
+    disp = d->result == MA_DMARC_PASS ? "pass" : ma_dmarc_disposition_name(d->disposition);
+    switch (d->override) {
+    case MA_DMARC_OVERRIDE_SAMPLED_OUT:
+        reason = "sampled_out";
+        break;
+    case MA_DMARC_OVERRIDE_TESTING:
+        reason = "policy_test_mode";
+        break;
+    case MA_DMARC_OVERRIDE_TRUSTED_FORWARDER:
+        reason = "trusted_forwarder";
+        break;
+    default:
+        break;
+    }
+    /* Every string written is a normalized LDH name, an address, or a
+       keyword: nothing needs XML escaping. */
+    ma__buf_init(&b, job->ctx);
+    rc = ma__buf_printf(&b,
+                        "<record><row><source_ip>%s</source_ip><count>1</count><policy_evaluated>"
+                        "<disposition>%s</disposition><dkim>%s</dkim><spf>%s</spf>",
+                        ipt, disp, d->dkim_aligned ? "pass" : "fail", d->spf_aligned ? "pass" : "fail");
+    if (rc == MA_OK && reason != NULL)
+        rc = ma__buf_printf(&b, "<reason><type>%s</type></reason>", reason);
+    if (rc == MA_OK)
+        rc = ma__buf_printf(&b, "</policy_evaluated></row><identifiers><header_from>%s</header_from>",
+                            d->author ? d->author : "");
+    if (rc == MA_OK && d->have_spf && d->spf_domain != NULL && d->spf_scope == MA_DMARC_SPF_MAILFROM)
+        rc = ma__buf_printf(&b, "<envelope_from>%s</envelope_from>", d->spf_domain);
+    if (rc == MA_OK)
+        rc = ma__buf_printf(&b, "</identifiers><auth_results>");
+    for (i = 0; rc == MA_OK && i < d->ndkim; i++)
+        if (d->dkim[i].domain != NULL)
+            rc = ma__buf_printf(&b,
+                                "<dkim><domain>%s</domain><selector>%s</selector><result>%s</result></dkim>",
+                                d->dkim[i].domain, d->dkim[i].selector ? d->dkim[i].selector : "",
+                                ma_dkim_result_name(d->dkim[i].result));
+    if (rc == MA_OK && d->have_spf && d->spf_domain != NULL)
+        rc = ma__buf_printf(&b, "<spf><domain>%s</domain><scope>%s</scope><result>%s</result></spf>",
+                            d->spf_domain, d->spf_scope == MA_DMARC_SPF_MAILFROM ? "mfrom" : "helo",
+                            ma_spf_result_name(d->spf_result));
+    if (rc == MA_OK)
+        rc = ma__buf_printf(&b, "</auth_results></record>");
+    if (rc == MA_OK)
+        *out = ma__buf_steal(&b, NULL);
+    ma__buf_free(&b);
+    return rc == MA_OK && *out == NULL ? MA_ENOMEM : rc;
 }
