@@ -12,5 +12,6 @@
 #include "spf.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "arc.h"
 
 #endif /* MAILAUTH_MAILAUTH_H */

@@ -81,6 +81,33 @@ void ma_psl_free(ma_psl *p)
     ma__free(p->ctx, p);
 }
 
+/*
+ * A name of labels of 1-63 octets: ASCII labels of letters, digits, '-'
+ * and '_' not starting or ending with '-'; labels with non-ASCII bytes
+ * (U-labels) are left to the list's own matching.
+ */
+static int name_ok(const char *s, size_t n)
+{
+    size_t i, start = 0;
+    int ascii = 1;
+    for (i = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)s[i] : '.';
+        if (c == '.') {
+            size_t l = i - start;
+            if (l == 0 || l > 63 || (ascii && (s[start] == '-' || s[i - 1] == '-')))
+                return 0;
+            start = i + 1;
+            ascii = 1;
+        } else if (c >= 0x80) {
+            ascii = 0;
+        } else if (!((c | 32) >= 'a' && (c | 32) <= 'z') && !(c >= '0' && c <= '9') && c != '-' &&
+                   c != '_') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int ma_psl_org_domain(const ma_psl *p, const char *domain, char *out, size_t size)
 {
     char low[256];
@@ -92,6 +119,11 @@ int ma_psl_org_domain(const ma_psl *p, const char *domain, char *out, size_t siz
     if (n > 0 && domain[n - 1] == '.')
         n--;
     if (n == 0 || n >= sizeof low)
+        return MA_ENOTFOUND;
+    /* Only a valid domain name has an organizational domain ("a..b",
+       "foo bar.com", "-a.example.com" have none).  The list is matched
+       against the name as given, so a U-label name gets a U-label answer. */
+    if (!name_ok(domain, n))
         return MA_ENOTFOUND;
     for (i = 0; i < n; i++)
         low[i] = (char)ma__lower((unsigned char)domain[i]);

@@ -1,0 +1,86 @@
+/*
+ * libmailauth: ARC (RFC 8617) chain validation.
+ *
+ *     ma_arc_job_new(&job, ctx, NULL);
+ *     ma_arc_job_attach(job, msg);         (before the message is written)
+ *     ma_msg_write(msg, ...) ...; ma_msg_finish(msg);
+ *     ma_job_run(job, resolver);
+ *     ma_arc_job_result(job) == MA_ARC_PASS ...
+ *
+ * The ARC sets are collected when the header is complete (RFC 8617 5.2
+ * steps 1-3), and every key question (each ARC-Message-Signature's and
+ * ARC-Seal's) is asked at once.  The newest AMS must verify; the older
+ * ones give the oldest-pass instance; every AS must verify.  The DKIM
+ * canonicalisation, signature parsing, key records and body hashing are
+ * the DKIM verifier's own code.
+ */
+#ifndef MAILAUTH_ARC_H
+#define MAILAUTH_ARC_H
+
+#include "common.h"
+#include "dns.h"
+#include "message.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The Chain Validation Status (RFC 8617 4.4; RFC 8601 arc= result words). */
+typedef enum ma_arc_result {
+    MA_ARC_NONE = 0,   /**< no ARC set */
+    MA_ARC_PASS = 1,
+    MA_ARC_FAIL = 2
+} ma_arc_result;
+
+/** "none", "pass", "fail"; NULL if unknown. */
+MA_EXTERN(const char *) ma_arc_result_name(int result);
+
+/**
+ * A validation job (free with ma_job_free()).  opts is reserved: pass NULL.
+ * @return MA_OK, MA_EINVAL, MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_arc_job_new(ma_job **out, ma_ctx *ctx, const void *opts);
+
+/**
+ * Read the message from msg (a header hook and a body consumer are
+ * registered: call before the message is written).  msg must outlive the
+ * job's use of it.
+ * @return MA_OK, MA_EINVAL, MA_ESTATE, MA_ELIMIT.
+ */
+MA_EXTERN(int) ma_arc_job_attach(ma_job *job, ma_msg *msg);
+
+/** The chain's status (MA_ARC_NONE until the job is done). */
+MA_EXTERN(ma_arc_result) ma_arc_job_result(const ma_job *job);
+
+/** The number of ARC sets (the highest instance, N), 0 when there are none. */
+MA_EXTERN(unsigned int) ma_arc_job_count(const ma_job *job);
+
+/**
+ * The oldest-pass instance (RFC 8617 5.2 step 5): 0 when every AMS
+ * verified, else the lowest instance whose AMS and all newer ones passed.
+ */
+MA_EXTERN(unsigned int) ma_arc_job_oldest_pass(const ma_job *job);
+
+/** The instance at which the chain failed, or 0. */
+MA_EXTERN(unsigned int) ma_arc_job_fail_instance(const ma_job *job);
+
+/** Why the chain failed (or ""), e.g. "i=2: ARC-Seal: the signature does not verify".  Borrowed. */
+MA_EXTERN(const char *) ma_arc_job_problem(const ma_job *job);
+
+/** d= of the ARC-Seal of instance i (1..N), or "".  Borrowed. */
+MA_EXTERN(const char *) ma_arc_job_sealer(const ma_job *job, unsigned int i);
+
+/** s= of the ARC-Seal of instance i (1..N), or "".  Borrowed. */
+MA_EXTERN(const char *) ma_arc_job_seal_selector(const ma_job *job, unsigned int i);
+
+/** The verdict on the AMS of instance i as a ma_dkim_result (NONE when it was not checked). */
+MA_EXTERN(int) ma_arc_job_ams_result(const ma_job *job, unsigned int i);
+
+/** The verdict on the AS of instance i as a ma_dkim_result (NONE when it was not checked). */
+MA_EXTERN(int) ma_arc_job_as_result(const ma_job *job, unsigned int i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MAILAUTH_ARC_H */
