@@ -29,6 +29,16 @@
  * after each --next) is one signer, starting from the defaults; all of them
  * sign the message in one pass and their fields come out in the order the
  * groups were given, above the message.
+ *
+ * The DMARC commands:
+ *
+ *     mailauth dmarc --ip IP --helo NAME --sender ADDRESS [--mode 9989|7489]
+ *                    [--psl FILE] [--trusted-sealer DOMAIN]... [FILE]
+ *     mailauth dmarc-record [--mode 9989|7489] RECORD
+ *
+ * dmarc runs SPF, DKIM and DMARC over one message and prints the verdict
+ * line, then key=value details; dmarc-record prints a record's effective
+ * values (ma_dmarc_record_effective).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +87,8 @@ static int cmd_spf(cli *c, int argc, char **argv);
 static int cmd_dkim_verify(cli *c, int argc, char **argv);
 static int cmd_dkim_sign(cli *c, int argc, char **argv);
 static int cmd_dkim_keygen(cli *c, int argc, char **argv);
+static int cmd_dmarc(cli *c, int argc, char **argv);
+static int cmd_dmarc_record(cli *c, int argc, char **argv);
 
 static const command commands[] = {
     { "dns", "TYPE NAME", "look up NAME's records of TYPE (txt, a, aaaa, mx, ptr)", cmd_dns },
@@ -86,6 +98,10 @@ static const command commands[] = {
       "add DKIM signatures to a message", cmd_dkim_sign },
     { "dkim-keygen", "--algorithm ALG --selector S --domain D [OPTIONS]",
       "make a DKIM key pair and its DNS record", cmd_dkim_keygen },
+    { "dmarc", "--ip IP --helo NAME --sender ADDRESS [OPTIONS] [FILE]",
+      "DMARC check of a message: SPF, DKIM, then the policy", cmd_dmarc },
+    { "dmarc-record", "[--mode 9989|7489] RECORD",
+      "a DMARC record's effective values, or its error", cmd_dmarc_record },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -868,8 +884,10 @@ static void dkim_verify_usage(FILE *out)
           out);
 }
 
-/* One signature as a line of text. */
-static void dkim_print_plain(const ma_job *job, size_t i)
+/* One signature as a line of text, after prefix; with show_extra, a
+ * signature that left a signed field's instance unsigned (which DMARC does
+ * not count) says so. */
+static void dkim_put_plain(const ma_job *job, size_t i, const char *prefix, int show_extra)
 {
     ma_dkim_result res = ma_dkim_job_result(job, i);
     const char *word = ma_dkim_result_name(res);
@@ -878,6 +896,7 @@ static void dkim_print_plain(const ma_job *job, size_t i)
     const char *problem = ma_dkim_job_problem(job, i);
     const char *s;
 
+    fputs(prefix, stdout);
     fputs(word != NULL ? word : "unknown", stdout);
     s = ma_dkim_job_domain(job, i);
     fputs(" d=", stdout);
@@ -896,7 +915,14 @@ static void dkim_print_plain(const ma_job *job, size_t i)
         }
         fputc(')', stdout);
     }
+    if (show_extra && ma_dkim_job_unsigned_extra(job, i))
+        fputs(" unsigned-extra", stdout);
     fputc('\n', stdout);
+}
+
+static void dkim_print_plain(const ma_job *job, size_t i)
+{
+    dkim_put_plain(job, i, "", 0);
 }
 
 /* One signature as a JSON object. */
@@ -1649,6 +1675,535 @@ out:
     ma_free(c->ctx, dom);
     free(owner);
     return ret;
+}
+
+/* ------------------------------------------------------------- command: dmarc */
+
+/* Most --trusted-sealer values (a receiver's list of forwarders). */
+#define DMARC_SEALERS_MAX 64
+
+static void dmarc_usage(FILE *out)
+{
+    fputs("Usage: mailauth [OPTIONS] dmarc --ip IP --helo NAME --sender ADDRESS\n"
+          "                [--mode 9989|7489] [--psl FILE] [--trusted-sealer DOMAIN]...\n"
+          "                [FILE]\n"
+          "  DMARC evaluation of the message in FILE (standard input when absent or\n"
+          "  \"-\") as received from the SMTP client at IP: SPF (RFC 7208) of the\n"
+          "  MAIL FROM identity, DKIM (RFC 6376) of every signature, then DMARC\n"
+          "  (RFC 9989 by default, or RFC 7489) for the author domain of From.\n"
+          "  For a null sender (\"\" or \"<>\") SPF checks postmaster@NAME and DMARC\n"
+          "  takes NAME as the SPF domain (still the MAIL FROM identity, RFC 7208 2.4).\n"
+          "\n"
+          "  --ip IP                 the SMTP client's address, IPv4 or IPv6 (required)\n"
+          "  --helo NAME             the HELO/EHLO name (required)\n"
+          "  --sender ADDRESS        the MAIL FROM address, \"\" or \"<>\" for the null\n"
+          "                          reverse-path (required)\n"
+          "  --mode 9989|7489        RFC 9989 (DNS tree walk; np=, psd=, t=; the\n"
+          "                          default) or RFC 7489 (Public Suffix List; pct=)\n"
+          "  --psl FILE              --mode 7489: the Public Suffix List to use, in the\n"
+          "                          publicsuffix.org format (default: libpsl's own)\n"
+          "  --trusted-sealer DOMAIN a forwarder whose ARC seal would lift a DMARC\n"
+          "                          failure (repeatable).  ARC validation does not\n"
+          "                          exist yet: the list is accepted and checked, but\n"
+          "                          no chain ever counts as validated, so this has\n"
+          "                          no effect on the outcome for now\n"
+          "\n"
+          "  The first line is the verdict:\n"
+          "      dmarc=RESULT policy=POLICY disposition=DISPOSITION header.from=DOMAIN\n"
+          "  RESULT is none, pass, fail, temperror or permerror; POLICY the policy\n"
+          "  the author domain's record sets for it (none, quarantine or reject; also\n"
+          "  \"none\" when no policy applies: the policy.tag line is then empty);\n"
+          "  DISPOSITION what to do with the message (none, quarantine or reject,\n"
+          "  after pct=, t=y and overrides); DOMAIN the author domain (empty when\n"
+          "  From gives none).  Detail lines follow, one key=value each (an empty\n"
+          "  value means there is none):\n"
+          "      spf=RESULT domain=D              the SPF result and its domain\n"
+          "      dkim=RESULT d=D s=S a=ALG ...    one per DKIM-Signature, topmost\n"
+          "                                       first (\"dkim=none\" without any);\n"
+          "                                       \"unsigned-extra\" at the end: a\n"
+          "                                       signed field has an unsigned\n"
+          "                                       instance, DMARC does not count it\n"
+          "      spf.aligned=D  dkim.aligned=D    the identifiers that aligned\n"
+          "      policy.domain=D                  whose record applies\n"
+          "      policy.tag=p|sp|np               which tag set the policy\n"
+          "      org.domain=D                     the organizational domain\n"
+          "      override=sampled_out|testing|trusted_forwarder\n"
+          "      reason=WORD  problem=TEXT        why the verdict is what it is\n"
+          "      authres=RESINFO                  for Authentication-Results\n"
+          "  With --json, one object with the same: dmarc, policy, disposition,\n"
+          "  header_from, spf {result, domain}, dkim [as dkim-verify --json],\n"
+          "  spf_aligned, dkim_aligned, policy_domain, policy_tag, org_domain,\n"
+          "  override, reason, problem, authres.  Exit status 0 whatever the verdict.\n",
+          out);
+}
+
+/* The options of `dmarc`, indexes into the table of values. */
+enum {
+    DM_OPT_IP = 1,
+    DM_OPT_HELO,
+    DM_OPT_SENDER,
+    DM_OPT_MODE,
+    DM_OPT_PSL,
+    DM_OPT_SEALER,
+    DM_OPT_HELP,
+    DM_OPT_COUNT
+};
+
+/* --mode: "9989" or "7489"; -1 otherwise. */
+static int parse_dmarc_mode(const char *text)
+{
+    if (strcmp(text, "9989") == 0)
+        return MA_DMARC_MODE_9989;
+    if (strcmp(text, "7489") == 0)
+        return MA_DMARC_MODE_7489;
+    return -1;
+}
+
+/* key=value on a line of its own (value escaped as put_text does). */
+static void put_detail(const char *key, const char *value)
+{
+    fputs(key, stdout);
+    fputc('=', stdout);
+    put_text(stdout, value, strlen(value));
+    fputc('\n', stdout);
+}
+
+/* The SPF domain DMARC gets (RFC 7489 3.1.2, RFC 9989 3.2.7): the domain
+ * of MAIL FROM (all of it when there is no '@'), or for a null sender the
+ * HELO name (RFC 7208 2.4: SPF checked postmaster@HELO). */
+static const char *spf_domain(const char *sender, const char *helo)
+{
+    const char *at;
+
+    if (sender == NULL)
+        return helo;
+    at = strrchr(sender, '@');
+    return at != NULL ? at + 1 : sender;
+}
+
+/* Give DMARC the DKIM verdicts, passes first: the DMARC job takes a
+ * bounded number, and only a pass can align.  A signature without a
+ * readable d= names no domain and is left out. */
+static int dmarc_add_dkim(ma_job *dmarc, const ma_job *dkim)
+{
+    size_t i, n = ma_dkim_job_count(dkim);
+    int pass, rc;
+
+    for (pass = 1; pass >= 0; pass--) {
+        for (i = 0; i < n; i++) {
+            ma_dkim_result res = ma_dkim_job_result(dkim, i);
+            const char *d = ma_dkim_job_domain(dkim, i);
+            if ((res == MA_DKIM_PASS) != pass || d[0] == '\0')
+                continue;
+            rc = ma_dmarc_job_add_dkim(dmarc, res, d, ma_dkim_job_unsigned_extra(dkim, i));
+            if (rc == MA_ELIMIT)
+                return MA_OK;   /* the rest cannot be taken into account */
+            if (rc != MA_OK)
+                return rc;
+        }
+    }
+    return MA_OK;
+}
+
+/* The verdict as text: the first line, then the details. */
+static void dmarc_print_plain(const ma_job *dmarc, int spf_res, const char *spf_dom,
+                              const ma_job *dkim, const char *authres)
+{
+    const char *policy = ma_dmarc_policy_name(ma_dmarc_job_policy(dmarc));
+    const char *word;
+    size_t i, n = ma_dkim_job_count(dkim);
+
+    word = ma_dmarc_result_name(ma_dmarc_job_result(dmarc));
+    printf("dmarc=%s policy=%s disposition=", word != NULL ? word : "unknown",
+           policy != NULL && policy[0] != '\0' ? policy : "none");
+    word = ma_dmarc_disposition_name(ma_dmarc_job_disposition(dmarc));
+    fputs(word != NULL ? word : "unknown", stdout);
+    fputs(" header.from=", stdout);
+    put_text(stdout, ma_dmarc_job_author_domain(dmarc), strlen(ma_dmarc_job_author_domain(dmarc)));
+    fputc('\n', stdout);
+
+    word = ma_spf_result_name(spf_res);
+    printf("spf=%s domain=", word != NULL ? word : "unknown");
+    put_text(stdout, spf_dom, strlen(spf_dom));
+    fputc('\n', stdout);
+    if (n == 0)
+        puts("dkim=none");
+    for (i = 0; i < n; i++)
+        dkim_put_plain(dkim, i, "dkim=", 1);
+    put_detail("spf.aligned", ma_dmarc_job_spf_aligned(dmarc));
+    put_detail("dkim.aligned", ma_dmarc_job_dkim_aligned(dmarc));
+    put_detail("policy.domain", ma_dmarc_job_policy_domain(dmarc));
+    put_detail("policy.tag", ma_dmarc_job_policy_tag(dmarc));
+    put_detail("org.domain", ma_dmarc_job_org_domain(dmarc));
+    word = ma_dmarc_override_name(ma_dmarc_job_override(dmarc));
+    put_detail("override", word != NULL ? word : "unknown");
+    word = ma_dmarc_reason_name(ma_dmarc_job_reason(dmarc));
+    put_detail("reason", word != NULL ? word : "unknown");
+    put_detail("problem", ma_dmarc_job_problem(dmarc));
+    put_detail("authres", authres);
+}
+
+/* The verdict as one JSON object. */
+static void dmarc_print_json(const ma_job *dmarc, int spf_res, const char *spf_dom,
+                             const ma_job *dkim, const char *authres)
+{
+    const char *policy = ma_dmarc_policy_name(ma_dmarc_job_policy(dmarc));
+    const char *word;
+    size_t i, n = ma_dkim_job_count(dkim);
+
+    fputc('{', stdout);
+    word = ma_dmarc_result_name(ma_dmarc_job_result(dmarc));
+    put_json_member(stdout, "dmarc", word != NULL ? word : "unknown", 1);
+    put_json_member(stdout, "policy", policy != NULL && policy[0] != '\0' ? policy : "none", 0);
+    word = ma_dmarc_disposition_name(ma_dmarc_job_disposition(dmarc));
+    put_json_member(stdout, "disposition", word != NULL ? word : "unknown", 0);
+    put_json_member(stdout, "header_from", ma_dmarc_job_author_domain(dmarc), 0);
+    fputs(",\"spf\":{", stdout);
+    word = ma_spf_result_name(spf_res);
+    put_json_member(stdout, "result", word != NULL ? word : "unknown", 1);
+    put_json_member(stdout, "domain", spf_dom, 0);
+    fputs("},\"dkim\":[", stdout);
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            fputc(',', stdout);
+        dkim_print_json(dkim, i);
+    }
+    fputc(']', stdout);
+    put_json_member(stdout, "spf_aligned", ma_dmarc_job_spf_aligned(dmarc), 0);
+    put_json_member(stdout, "dkim_aligned", ma_dmarc_job_dkim_aligned(dmarc), 0);
+    put_json_member(stdout, "policy_domain", ma_dmarc_job_policy_domain(dmarc), 0);
+    put_json_member(stdout, "policy_tag", ma_dmarc_job_policy_tag(dmarc), 0);
+    put_json_member(stdout, "org_domain", ma_dmarc_job_org_domain(dmarc), 0);
+    word = ma_dmarc_override_name(ma_dmarc_job_override(dmarc));
+    put_json_member(stdout, "override", word != NULL ? word : "unknown", 0);
+    word = ma_dmarc_reason_name(ma_dmarc_job_reason(dmarc));
+    put_json_member(stdout, "reason", word != NULL ? word : "unknown", 0);
+    put_json_member(stdout, "problem", ma_dmarc_job_problem(dmarc), 0);
+    put_json_member(stdout, "authres", authres, 0);
+    fputs("}\n", stdout);
+}
+
+/*
+ * mailauth dmarc --ip IP --helo NAME --sender ADDRESS [--mode 9989|7489]
+ *                [--psl FILE] [--trusted-sealer DOMAIN]... [FILE]
+ *
+ * One message reader feeds a DKIM job and a DMARC job (attached before the
+ * message is written: the DMARC job reads From in its header hook); an SPF
+ * job checks the envelope.  The SPF and DKIM jobs run first, their results
+ * go to the DMARC job (ma_dmarc_job_add_spf, ma_dmarc_job_add_dkim), which
+ * runs last; all three through the resolver of the global options.
+ */
+static int cmd_dmarc(cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "ip", required_argument, NULL, DM_OPT_IP },
+        { "helo", required_argument, NULL, DM_OPT_HELO },
+        { "sender", required_argument, NULL, DM_OPT_SENDER },
+        { "mode", required_argument, NULL, DM_OPT_MODE },
+        { "psl", required_argument, NULL, DM_OPT_PSL },
+        { "trusted-sealer", required_argument, NULL, DM_OPT_SEALER },
+        { "help", no_argument, NULL, DM_OPT_HELP },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *val[DM_OPT_COUNT];
+    int seen[DM_OPT_COUNT];
+    const char *sealers[DMARC_SEALERS_MAX];
+    size_t nsealers = 0, i;
+    ma_spf_params p = MA_SPF_PARAMS_INIT;
+    ma_dmarc_opts o = MA_DMARC_OPTS_INIT;
+    const char *path = NULL, *name, *sender, *dom;
+    FILE *in = NULL;
+    ma_msg *msg = NULL;
+    ma_job *spf = NULL, *dkim = NULL, *dmarc = NULL;
+    ma_psl *psl = NULL;
+    ma_resolver *resolver;
+    char *authres = NULL, *norm = NULL;
+    char buf[65536];
+    size_t got;
+    int opt, rc, mode = MA_DMARC_MODE_9989, spf_res, ret = CLI_OK;
+
+    memset(val, 0, sizeof val);
+    memset(seen, 0, sizeof seen);
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h')
+            opt = DM_OPT_HELP;
+        if (opt == DM_OPT_SEALER) {
+            if (nsealers == DMARC_SEALERS_MAX) {
+                errmsg("dmarc: at most %d --trusted-sealer options", DMARC_SEALERS_MAX);
+                return CLI_USAGE;
+            }
+            sealers[nsealers++] = optarg;
+            continue;
+        }
+        if (opt > 0 && opt < DM_OPT_COUNT) {
+            if (seen[opt] && opt != DM_OPT_HELP) {
+                errmsg("dmarc: option '%s' given twice", argv[optind - 1]);
+                return CLI_USAGE;
+            }
+            seen[opt] = 1;
+            val[opt] = optarg;
+            continue;
+        }
+        return option_error("dmarc", opt, argv);
+    }
+    if (seen[DM_OPT_HELP]) {
+        dmarc_usage(stdout);
+        return CLI_OK;
+    }
+    if (argc - optind > 1) {
+        errmsg("dmarc: unexpected argument '%s' (try --help)", argv[optind + 1]);
+        return CLI_USAGE;
+    }
+    if (optind < argc)
+        path = argv[optind];
+    if (val[DM_OPT_IP] == NULL || val[DM_OPT_HELO] == NULL || val[DM_OPT_SENDER] == NULL) {
+        errmsg("dmarc: --ip, --helo and --sender are required (try --help)");
+        return CLI_USAGE;
+    }
+    if (ma_ip_parse(&p.ip, val[DM_OPT_IP], strlen(val[DM_OPT_IP])) != MA_OK) {
+        errmsg("dmarc: --ip: '%s' is not an IPv4 or IPv6 address", val[DM_OPT_IP]);
+        return CLI_USAGE;
+    }
+    if (val[DM_OPT_HELO][0] == '\0') {
+        errmsg("dmarc: --helo: the HELO name is empty");
+        return CLI_USAGE;
+    }
+    /* "" and "<>" are the null reverse-path (RFC 5321 4.5.5). */
+    sender = val[DM_OPT_SENDER];
+    if (sender[0] == '\0' || strcmp(sender, "<>") == 0)
+        sender = NULL;
+    if (val[DM_OPT_MODE] != NULL) {
+        mode = parse_dmarc_mode(val[DM_OPT_MODE]);
+        if (mode < 0) {
+            errmsg("dmarc: --mode: '%s' is not 9989 or 7489", val[DM_OPT_MODE]);
+            return CLI_USAGE;
+        }
+    }
+    if (val[DM_OPT_PSL] != NULL && mode != MA_DMARC_MODE_7489) {
+        errmsg("dmarc: --psl applies to --mode 7489 only (RFC 9989 walks the DNS tree)");
+        return CLI_USAGE;
+    }
+    for (i = 0; i < nsealers; i++) {
+        if (ma_domain_normalize(&norm, c->ctx, sealers[i], strlen(sealers[i]), 0) != MA_OK) {
+            errmsg("dmarc: --trusted-sealer: '%s' is not a valid domain name", sealers[i]);
+            return CLI_USAGE;
+        }
+        ma_free(c->ctx, norm);
+        norm = NULL;
+    }
+
+    /* RFC 7489 mode: the list is loaded (or libpsl's checked) up front. */
+    if (mode == MA_DMARC_MODE_7489) {
+        rc = ma_psl_new(&psl, c->ctx, val[DM_OPT_PSL]);
+        if (rc != MA_OK) {
+            if (rc == MA_EIO)
+                errmsg("dmarc: --psl: cannot read %s as a Public Suffix List", val[DM_OPT_PSL]);
+            else if (rc == MA_EUNSUPPORTED)
+                errmsg("dmarc: libpsl has no built-in Public Suffix List: give --psl FILE");
+            else
+                errmsg("dmarc: cannot load the Public Suffix List: %s", ma_status_str(rc));
+            return CLI_ERROR;
+        }
+    }
+    o.mode = mode;
+    o.psl = psl;
+
+    name = input_name(path);
+    p.sender = sender;
+    p.helo = val[DM_OPT_HELO];
+    rc = ma_msg_new(&msg, c->ctx);
+    if (rc == MA_OK)
+        rc = ma_spf_job_new(&spf, c->ctx, &p);
+    if (rc == MA_OK)
+        rc = ma_dkim_job_new(&dkim, c->ctx, NULL);
+    if (rc == MA_OK)
+        rc = ma_dkim_job_attach(dkim, msg);
+    if (rc == MA_OK)
+        rc = ma_dmarc_job_new(&dmarc, c->ctx, &o);
+    if (rc == MA_OK)
+        rc = ma_dmarc_job_attach(dmarc, msg);
+    if (rc != MA_OK) {
+        errmsg("dmarc: cannot create the evaluation: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    in = open_input("dmarc", path);
+    if (in == NULL) {
+        ret = CLI_ERROR;
+        goto out;
+    }
+    rc = MA_OK;
+    while (rc == MA_OK && (got = fread(buf, 1, sizeof buf, in)) > 0)
+        rc = ma_msg_write(msg, buf, got);
+    if (rc == MA_OK && ferror(in)) {
+        errmsg("dmarc: cannot read %s: %s", name, strerror(errno));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    if (rc == MA_OK)
+        rc = ma_msg_finish(msg);
+    if (rc != MA_OK) {
+        ret = message_error("dmarc", name, msg, rc);
+        goto out;
+    }
+
+    ret = cli_run_job(c, spf, "dmarc: SPF check failed", &resolver);
+    if (ret == CLI_OK)
+        ret = cli_run_job(c, dkim, "dmarc: DKIM verification failed", &resolver);
+    if (ret != CLI_OK)
+        goto out;
+    spf_res = ma_spf_job_result(spf);
+    dom = spf_domain(sender, val[DM_OPT_HELO]);
+    /* Always the MAIL FROM scope: for a null sender too (RFC 7208 2.4). */
+    rc = ma_dmarc_job_add_spf(dmarc, spf_res, dom, MA_DMARC_SPF_MAILFROM);
+    if (rc == MA_OK)
+        rc = dmarc_add_dkim(dmarc, dkim);
+    /* No ARC validation yet: the trusted list goes in with no chain passed. */
+    if (rc == MA_OK && nsealers > 0)
+        rc = ma_dmarc_job_set_arc(dmarc, 0, NULL, sealers, nsealers);
+    if (rc != MA_OK) {
+        errmsg("dmarc: cannot pass on the SPF and DKIM results: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    ret = cli_run_job(c, dmarc, "dmarc: evaluation failed", &resolver);
+    if (ret != CLI_OK)
+        goto out;
+    rc = ma_dmarc_job_authres(dmarc, &authres);
+    if (rc != MA_OK) {
+        errmsg("dmarc: cannot format the result: %s", ma_status_str(rc));
+        ret = CLI_ERROR;
+        goto out;
+    }
+    if (c->json)
+        dmarc_print_json(dmarc, spf_res, dom, dkim, authres);
+    else
+        dmarc_print_plain(dmarc, spf_res, dom, dkim, authres);
+out:
+    close_input(in);
+    ma_free(c->ctx, authres);
+    ma_job_free(dmarc);
+    ma_job_free(dkim);
+    ma_job_free(spf);
+    ma_msg_free(msg);
+    ma_psl_free(psl);
+    return ret;
+}
+
+/* ------------------------------------------------------ command: dmarc-record */
+
+static void dmarc_record_usage(FILE *out)
+{
+    fputs("Usage: mailauth [OPTIONS] dmarc-record [--mode 9989|7489] RECORD\n"
+          "  Parses RECORD, a DMARC policy record (the TXT strings joined), as a\n"
+          "  receiver would (RFC 9989 by default, or RFC 7489) and prints its\n"
+          "  effective values: every tag of the mode, defaults filled in, e.g.\n"
+          "      v=DMARC1; p=reject; sp=reject; np=reject; adkim=r; aspf=r; ...\n"
+          "  then one line per recovered issue (a tag discarded or ignored):\n"
+          "      issue: TAG: WHAT at offset N\n"
+          "  A record a receiver would refuse gives one line instead:\n"
+          "      error: TAG: WHY at offset N\n"
+          "  (offsets count bytes from 0 in RECORD).  With --json, one object:\n"
+          "  valid (true or false), record (\"\" when refused) and problem (the\n"
+          "  error, or the issues joined by \"; \", or \"\").  Exit status 0 whether\n"
+          "  or not the record is valid; 2 on a usage error.\n"
+          "\n"
+          "  --mode 9989|7489   the specification (default 9989)\n",
+          out);
+}
+
+/* Write the issues "A; B; C" as lines "issue: A" ... (a reason text never
+ * holds "; "). */
+static void put_issues(const char *text)
+{
+    const char *p = text, *e;
+
+    while (*p != '\0') {
+        e = strstr(p, "; ");
+        fputs("issue: ", stdout);
+        put_text(stdout, p, e != NULL ? (size_t)(e - p) : strlen(p));
+        fputc('\n', stdout);
+        if (e == NULL)
+            break;
+        p = e + 2;
+    }
+}
+
+/*
+ * mailauth dmarc-record [--mode 9989|7489] RECORD
+ *
+ * ma_dmarc_record_effective() does all the work; the evaluation ran when
+ * it says the record is refused, so that is exit 0 too.
+ */
+static int cmd_dmarc_record(cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "mode", required_argument, NULL, 'm' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *mode_text = NULL, *record;
+    char *eff = NULL, *problem = NULL;
+    int opt, rc, mode = MA_DMARC_MODE_9989;
+
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            dmarc_record_usage(stdout);
+            return CLI_OK;
+        }
+        if (opt == 'm') {
+            if (mode_text != NULL) {
+                errmsg("dmarc-record: option '%s' given twice", argv[optind - 1]);
+                return CLI_USAGE;
+            }
+            mode_text = optarg;
+            continue;
+        }
+        return option_error("dmarc-record", opt, argv);
+    }
+    if (argc - optind != 1) {
+        if (argc - optind == 0)
+            errmsg("dmarc-record: expected the RECORD (try --help)");
+        else
+            errmsg("dmarc-record: unexpected argument '%s' (try --help)", argv[optind + 1]);
+        return CLI_USAGE;
+    }
+    record = argv[optind];
+    if (mode_text != NULL) {
+        mode = parse_dmarc_mode(mode_text);
+        if (mode < 0) {
+            errmsg("dmarc-record: --mode: '%s' is not 9989 or 7489", mode_text);
+            return CLI_USAGE;
+        }
+    }
+    rc = ma_dmarc_record_effective(&eff, &problem, c->ctx, record, strlen(record), mode);
+    if (rc != MA_OK && rc != MA_ESYNTAX) {
+        errmsg("dmarc-record: cannot evaluate the record: %s", ma_status_str(rc));
+        ma_free(c->ctx, problem);
+        return CLI_ERROR;
+    }
+    if (c->json) {
+        printf("{\"valid\":%s", rc == MA_OK ? "true" : "false");
+        fputs(",\"record\":", stdout);
+        put_json_cstr(stdout, eff != NULL ? eff : "");
+        fputs(",\"problem\":", stdout);
+        put_json_cstr(stdout, problem != NULL ? problem : "");
+        fputs("}\n", stdout);
+    } else if (rc == MA_OK) {
+        put_text(stdout, eff, strlen(eff));
+        fputc('\n', stdout);
+        if (problem != NULL)
+            put_issues(problem);
+    } else {
+        fputs("error: ", stdout);
+        put_text(stdout, problem != NULL ? problem : "refused", problem != NULL ? strlen(problem) : 7);
+        fputc('\n', stdout);
+    }
+    ma_free(c->ctx, eff);
+    ma_free(c->ctx, problem);
+    return CLI_OK;
 }
 
 /* ------------------------------------------------------------------- main */

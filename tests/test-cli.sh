@@ -8,7 +8,13 @@
 # dkim-keygen (published in a zone made from its output), messages signed by
 # dkim-sign (CRLF and LF, every option, several signatures with --next) and
 # checked by dkim-verify (pass, fail, none, policy, expiry, missing key,
-# temperror, --json), with their usage and I/O errors.
+# temperror, --json), with their usage and I/O errors; and the DMARC
+# commands over a zone made on the fly: dmarc (pass, a forwarded message
+# that fails with p=reject, sp= and np=, the null sender, unsigned extra
+# fields, several From fields, no record, t=y, RFC 7489 pct= and the PSL,
+# temperror, --trusted-sealer, --json) and dmarc-record (effective values,
+# issues, refused records with their offsets, --json), with their usage
+# and I/O errors.
 . "$srcdir/tap.sh"
 
 MAILAUTH="$abs_top_builddir/examples/mailauth"
@@ -929,6 +935,323 @@ case $out in
     *) f=no ;;
 esac
 tap_is "$f" yes "--help lists dkim-verify, dkim-sign and dkim-keygen"
+
+# ------------------------------------------------------------------- dmarc
+# A zone made on the fly: an Ed25519 key from dkim-keygen, SPF records, and
+# DMARC records for every policy path; messages signed by dkim-sign.
+dm="$tmp/dmarc"
+mkdir "$dm"
+DMZONE="$dm/dmarc.zone"
+run dkim-keygen --algorithm ed25519-sha256 --selector dm --domain example.com --out "$dm/dm.pem"
+cp "$tmp/out" "$DMZONE"
+cat >>"$DMZONE" <<'EOF'
+example.com. IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+mail.example.com. IN A 192.0.2.25
+mail.example.com. IN TXT "v=spf1 a -all"
+_dmarc.example.com. IN TXT "v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:d@example.com"
+sub.example.com. IN A 192.0.2.26
+fwd.example.org. IN A 198.51.100.7
+fwd.example.org. IN TXT "v=spf1 a -all"
+example.net. IN TXT "v=spf1 -all"
+_dmarc.example.net. IN TXT "v=DMARC1; p=reject; t=y; pct=0"
+_dmarc.example.org. IN TXT "v=DMARC1; p=quarantine; pct=0"
+a.b.example.org. IN A 192.0.2.27
+$TIMEOUT _dmarc.example.edu
+EOF
+
+# dm ARGS...: mailauth dmarc over the DMARC zone at time T.
+dm() {
+    run --zone "$DMZONE" --now $T "$@"
+}
+# line N: line N of stdout.
+line() {
+    sed -n "${1}p" "$tmp/out"
+}
+# detail KEY: the value of the detail line KEY=.
+detail() {
+    sed -n "s/^$1=//p" "$tmp/out"
+}
+
+printf '%s\r\n' 'From: Alice <alice@example.com>' 'To: bob@example.org' 'Subject: Report' \
+    'Date: Tue, 14 Nov 2023 22:13:20 +0000' '' 'Numbers attached.' >"$dm/msg.eml"
+run --now $T dkim-sign --domain example.com --selector dm --key "$dm/dm.pem" "$dm/msg.eml"
+cp "$tmp/out" "$dm/signed.eml"
+tap_is "$rc|$err" "0|" "dmarc: the test message is signed"
+
+# Sent by the domain's own server: SPF and DKIM pass and align.
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender bounces@example.com "$dm/signed.eml"
+is_result "dmarc=pass policy=reject disposition=none header.from=example.com
+spf=pass domain=example.com
+dkim=pass d=example.com s=dm a=ed25519-sha256
+spf.aligned=example.com
+dkim.aligned=example.com
+policy.domain=example.com
+policy.tag=p
+org.domain=example.com
+override=
+reason=ok
+problem=aligned: spf example.com, dkim example.com
+authres=dmarc=pass (p=reject dis=none) header.from=example.com policy.dmarc=reject" \
+    "dmarc: SPF and DKIM pass and align: pass, the verdict line then the details"
+tap_is "$nl" 12 "dmarc: twelve newline-terminated lines"
+run --zone "$DMZONE" --now $T dmarc --ip 192.0.2.1 --helo mail.example.com --sender bounces@example.com <"$dm/signed.eml"
+tap_is "$rc|$(line 1)|$err" "0|dmarc=pass policy=reject disposition=none header.from=example.com|" \
+    "dmarc: the message from standard input"
+
+# Forwarded unchanged through another server: SPF fails, DKIM still aligns.
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender alice@example.com "$dm/signed.eml"
+tap_is "$rc|$(line 1)|$(line 2)|$(detail spf.aligned)|$(detail dkim.aligned)|$err" \
+    "0|dmarc=pass policy=reject disposition=none header.from=example.com|spf=fail domain=example.com||example.com|" \
+    "dmarc: forwarded unchanged: SPF fails, the DKIM signature aligns: pass"
+
+# Forwarded by a list that changed the body: nothing aligns, p=reject.
+sed 's/Numbers attached\./Numbers attached.  -- list footer/' "$dm/signed.eml" >"$dm/modified.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender list@fwd.example.org "$dm/modified.eml"
+case $(line 3) in
+    "dkim=fail d=example.com s=dm a=ed25519-sha256 (body-hash: "*")") f=yes ;;
+    *) f=$(line 3) ;;
+esac
+tap_is "$rc|$(line 1)|$(line 2)|$f|$(detail reason)|$err" \
+    "0|dmarc=fail policy=reject disposition=reject header.from=example.com|spf=pass domain=fwd.example.org|yes|not-aligned|" \
+    "dmarc: modified and forwarded: SPF passes for the forwarder only, DKIM fails: disposition reject"
+tap_is "$(detail spf.aligned)|$(detail dkim.aligned)|$(detail authres)" \
+    "||dmarc=fail (p=reject dis=reject) header.from=example.com policy.dmarc=reject" \
+    "dmarc: nothing aligned; the Authentication-Results resinfo"
+
+# A subdomain that exists takes sp=; one that does not exist takes np=.
+printf '%s\r\n' 'From: news@sub.example.com' 'Subject: s' '' 'x' >"$dm/sub.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@fwd.example.org "$dm/sub.eml"
+tap_is "$rc|$(line 1)|$(detail policy.tag)|$(detail policy.domain)|$(detail org.domain)" \
+    "0|dmarc=fail policy=quarantine disposition=quarantine header.from=sub.example.com|sp|example.com|example.com" \
+    "dmarc: subdomain: the organizational domain's sp=quarantine"
+sed 's/sub\.example/nosuch.example/' "$dm/sub.eml" >"$dm/nx.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@fwd.example.org "$dm/nx.eml"
+tap_is "$rc|$(line 1)|$(detail policy.tag)" \
+    "0|dmarc=fail policy=reject disposition=reject header.from=nosuch.example.com|np" \
+    "dmarc: a subdomain that does not exist: np=reject"
+
+# Null sender: SPF checks postmaster@HELO; the HELO domain counts as the
+# MAIL FROM domain (RFC 7208 2.4) and aligns (relaxed).
+dm dmarc --ip 192.0.2.25 --helo mail.example.com --sender '' "$dm/msg.eml"
+tap_is "$rc|$(line 1)|$(line 2)|$(line 3)|$(detail spf.aligned)|$err" \
+    "0|dmarc=pass policy=reject disposition=none header.from=example.com|spf=pass domain=mail.example.com|dkim=none|mail.example.com|" \
+    "dmarc: null sender: SPF of the HELO domain aligns: pass"
+dm dmarc --ip 192.0.2.25 --helo mail.example.com --sender '<>' "$dm/msg.eml"
+tap_is "$rc|$(line 2)|$(detail spf.aligned)" "0|spf=pass domain=mail.example.com|mail.example.com" \
+    "dmarc: null sender written <>"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender '' "$dm/msg.eml"
+tap_is "$rc|$(line 1)|$(line 2)|$(detail spf.aligned)" \
+    "0|dmarc=fail policy=reject disposition=reject header.from=example.com|spf=pass domain=fwd.example.org|" \
+    "dmarc: null sender from another domain's HELO: SPF passes but does not align"
+
+# A second Subject above the signed one: the signature passes but leaves a
+# signed field's instance unsigned, so DMARC does not count it.
+{ printf 'Subject: Pay now\r\n'; cat "$dm/signed.eml"; } >"$dm/extra.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@fwd.example.org "$dm/extra.eml"
+tap_is "$rc|$(line 1)|$(line 3)|$(detail dkim.aligned)|$(detail reason)" \
+    "0|dmarc=fail policy=reject disposition=reject header.from=example.com|dkim=pass d=example.com s=dm a=ed25519-sha256 unsigned-extra||not-aligned" \
+    "dmarc: a signature with an unsigned extra Subject does not align"
+
+# Two From fields: no author domain.
+{ printf 'From: mallory@example.net\r\n'; cat "$dm/signed.eml"; } >"$dm/twofrom.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@fwd.example.org "$dm/twofrom.eml"
+tap_is "$rc|$(line 1)|$(detail policy.tag)|$(detail reason)" \
+    "0|dmarc=fail policy=none disposition=reject header.from=||from-multiple" \
+    "dmarc: two From fields: fail (from-multiple), no policy applies, rejected (RFC 7489 6.6.1)"
+
+# No record: none; the policy word is none and the tag empty.
+printf '%s\r\n' 'From: a@example.info' '' 'x' >"$dm/norec.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@fwd.example.org "$dm/norec.eml"
+tap_is "$rc|$(line 1)|$(detail policy.tag)|$(detail policy.domain)|$(detail reason)|$(detail authres)" \
+    "0|dmarc=none policy=none disposition=none header.from=example.info|||no-record|dmarc=none header.from=example.info" \
+    "dmarc: no DMARC record: none, no policy tag"
+
+# t=y (RFC 9989): one level below the policy.  The pct=0 beside it is not
+# part of RFC 9989 and is ignored.
+printf '%s\r\n' 'From: a@example.net' '' 'x' >"$dm/net.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@example.net "$dm/net.eml"
+tap_is "$rc|$(line 1)|$(detail override)" \
+    "0|dmarc=fail policy=reject disposition=quarantine header.from=example.net|testing" \
+    "dmarc: t=y: reject becomes quarantine (override testing)"
+# RFC 7489: t= is ignored and pct=0 samples every message out.
+dm dmarc --mode 7489 --ip 198.51.100.7 --helo fwd.example.org --sender x@example.net "$dm/net.eml"
+tap_is "$rc|$(line 1)|$(detail override)" \
+    "0|dmarc=fail policy=reject disposition=quarantine header.from=example.net|sampled_out" \
+    "dmarc --mode 7489: pct=0 with p=reject: quarantine (override sampled_out)"
+
+# RFC 7489 discovery: the organizational domain by the PSL, libpsl's own
+# list or one from --psl.
+printf '%s\r\n' 'From: a@a.b.example.org' '' 'x' >"$dm/deep.eml"
+dm dmarc --mode 7489 --ip 198.51.100.7 --helo fwd.example.org --sender x@example.net "$dm/deep.eml"
+tap_is "$rc|$(line 1)|$(detail org.domain)|$(detail policy.domain)|$(detail override)" \
+    "0|dmarc=fail policy=quarantine disposition=none header.from=a.b.example.org|example.org|example.org|sampled_out" \
+    "dmarc --mode 7489: libpsl's list: the record of example.org; pct=0 quarantine: none"
+printf '// a private list\norg\nb.example.org\n' >"$dm/psl.dat"
+dm dmarc --mode 7489 --psl "$dm/psl.dat" --ip 198.51.100.7 --helo fwd.example.org --sender x@example.net "$dm/deep.eml"
+tap_is "$rc|$(line 1)|$(detail org.domain)|$(detail reason)" \
+    "0|dmarc=none policy=none disposition=none header.from=a.b.example.org|a.b.example.org|no-record" \
+    "dmarc --psl: b.example.org a public suffix: a.b.example.org is its own organizational domain"
+
+# A policy lookup that times out: temperror.
+printf '%s\r\n' 'From: a@example.edu' '' 'x' >"$dm/edu.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@example.net "$dm/edu.eml"
+tap_is "$rc|$(line 1)|$(detail reason)|$err" \
+    "0|dmarc=temperror policy=none disposition=none header.from=example.edu|dns|" \
+    "dmarc: the policy lookup times out: temperror (exit 0)"
+
+# --trusted-sealer: accepted, but with no ARC validation it changes nothing.
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender list@fwd.example.org "$dm/modified.eml"
+want=$out
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender list@fwd.example.org \
+    --trusted-sealer fwd.example.org --trusted-sealer Lists.Example.NET "$dm/modified.eml"
+tap_is "$rc|$out|$err" "0|$want|" "dmarc --trusted-sealer: accepted; no ARC validation yet, so no override"
+
+# A bare-LF message signed with LF.
+tr -d '\r' <"$dm/msg.eml" >"$dm/msg-lf.eml"
+run --now $T dkim-sign --domain example.com --selector dm --key "$dm/dm.pem" "$dm/msg-lf.eml"
+cp "$tmp/out" "$dm/signed-lf.eml"
+dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender x@fwd.example.org "$dm/signed-lf.eml"
+tap_is "$rc|$(line 1)|$(detail dkim.aligned)" \
+    "0|dmarc=pass policy=reject disposition=none header.from=example.com|example.com" \
+    "dmarc: an LF message: DKIM aligns"
+
+# --json: one object, the same content.
+dm --json dmarc --ip 198.51.100.7 --helo fwd.example.org --sender list@fwd.example.org "$dm/modified.eml"
+tap_is "$nl" 1 "dmarc --json: one line"
+if [ $have_python = yes ]; then
+    got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print(",".join(k + ":" + type(v).__name__ for k, v in o.items()))
+print(",".join(k + ":" + type(v).__name__ for k, v in o["spf"].items()))
+print(",".join(sorted(o["dkim"][0].keys())))' "$tmp/out" 2>&1 | tr '\n' ' ')
+    tap_is "$rc|$got" "0|dmarc:str,policy:str,disposition:str,header_from:str,spf:dict,dkim:list,spf_aligned:str,dkim_aligned:str,policy_domain:str,policy_tag:str,org_domain:str,override:str,reason:str,problem:str,authres:str result:str,domain:str algorithm,covers_from,domain,identity,key_bits,problem,reason,result,selector,unsigned_bytes,unsigned_extra " \
+        "dmarc --json: exactly these keys and types (dkim objects as dkim-verify --json)"
+    got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print("|".join(str(o[k]) for k in ("dmarc", "policy", "disposition", "header_from", "spf_aligned",
+      "dkim_aligned", "policy_domain", "policy_tag", "org_domain", "override", "reason")),
+      o["spf"]["result"], o["spf"]["domain"], len(o["dkim"]), o["dkim"][0]["result"], o["dkim"][0]["reason"])' "$tmp/out" 2>&1)
+    tap_is "$got" "fail|reject|reject|example.com|||example.com|p|example.com||not-aligned pass fwd.example.org 1 fail body-hash" \
+        "dmarc --json: the values"
+    dm --json dmarc --ip 192.0.2.25 --helo mail.example.com --sender '' "$dm/norec.eml"
+    got=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print(o["dmarc"], o["policy"], repr(o["policy_tag"]), o["dkim"], o["reason"])' "$tmp/out" 2>&1)
+    tap_is "$rc|$got" "0|none none '' [] no-record" "dmarc --json: no record, no signature: an empty dkim array"
+else
+    tap_skip "python3 not found"
+    tap_skip "python3 not found"
+    tap_skip "python3 not found"
+fi
+
+# dmarc usage and I/O errors.
+dm dmarc --helo mail.example.com --sender a@example.com "$dm/msg.eml"
+is_error 2 "dmarc: no --ip: exit 2"
+dm dmarc --ip 192.0.2.1 --sender a@example.com "$dm/msg.eml"
+is_error 2 "dmarc: no --helo: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com "$dm/msg.eml"
+is_error 2 "dmarc: no --sender (the null sender is --sender ''): exit 2"
+dm dmarc --ip 192.0.2.1 --helo '' --sender a@example.com "$dm/msg.eml"
+is_error 2 "dmarc: empty --helo: exit 2"
+dm dmarc --ip 192.0.2.300 --helo mail.example.com --sender a@example.com "$dm/msg.eml"
+is_error 2 "dmarc: bad --ip: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com --mode 7208 "$dm/msg.eml"
+is_error 2 "dmarc: bad --mode: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com --psl "$dm/psl.dat" "$dm/msg.eml"
+is_error 2 "dmarc: --psl without --mode 7489: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com --trusted-sealer 'bad..name' "$dm/msg.eml"
+is_error 2 "dmarc: an invalid --trusted-sealer: exit 2"
+dm dmarc --ip 192.0.2.1 --ip 192.0.2.2 --helo mail.example.com --sender a@example.com "$dm/msg.eml"
+is_error 2 "dmarc: an option twice: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com --bogus "$dm/msg.eml"
+is_error 2 "dmarc: unknown option: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com "$dm/msg.eml" "$dm/msg.eml"
+is_error 2 "dmarc: two messages: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com --mode
+is_error 2 "dmarc: --mode without its argument: exit 2"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com --mode 7489 --psl "$dm/missing.dat" "$dm/msg.eml"
+is_error 1 "dmarc: --psl file missing: exit 1"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com "$dm/missing.eml"
+is_error 1 "dmarc: message file missing: exit 1"
+printf 'From: a@example.com\r\nno colon here\r\n\r\nbody\r\n' >"$dm/malformed.eml"
+dm dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com "$dm/malformed.eml"
+is_error 1 "dmarc: malformed header: exit 1"
+run --zone "$dm/missing.zone" dmarc --ip 192.0.2.1 --helo mail.example.com --sender a@example.com "$dm/msg.eml"
+is_error 1 "dmarc: missing zone file: exit 1"
+run --zone "$dm/missing.zone" dmarc --ip 192.0.2.1 --helo mail.example.com "$dm/msg.eml"
+is_error 2 "dmarc: usage errors are reported before I/O errors"
+run dmarc --help
+case $out in
+    "Usage: mailauth [OPTIONS] dmarc --ip IP --helo NAME --sender ADDRESS"*"--trusted-sealer DOMAIN"*"ARC validation does not"*"dmarc=RESULT policy=POLICY disposition=DISPOSITION header.from=DOMAIN"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dmarc --help: the usage, the output format and the ARC note, exit 0"
+
+# ------------------------------------------------------------ dmarc-record
+run dmarc-record 'v=DMARC1; p=reject; rua=mailto:dmarc@example.com'
+is_result "v=DMARC1; p=reject; sp=reject; np=reject; adkim=r; aspf=r; t=n; psd=u; fo=0; rua=mailto:dmarc@example.com" \
+    "dmarc-record: the effective values of every RFC 9989 tag"
+run dmarc-record --mode 7489 'v=DMARC1; p=quarantine; sp=none; aspf=s; pct=20'
+is_result "v=DMARC1; p=quarantine; sp=none; adkim=r; aspf=s; pct=20; fo=0; rf=afrf; ri=86400" \
+    "dmarc-record --mode 7489: the RFC 7489 tags (pct, rf, ri; no np, t, psd)"
+run dmarc-record 'v=DMARC1; p=none; adkim=x; pct=50; fo=z'
+is_result "v=DMARC1; p=none; sp=none; np=none; adkim=r; aspf=r; t=n; psd=u; fo=0
+issue: adkim: invalid tag value ignored at offset 24
+issue: pct: not part of the selected DMARC specification, ignored at offset 27
+issue: fo: invalid tag value ignored at offset 38" \
+    "dmarc-record: recovered issues, one line each, with tag and offset"
+run dmarc-record 'v=DMARC1; p=bogus'
+is_result "error: p: invalid p= and no valid rua= URI at offset 12" \
+    "dmarc-record: a refused record: error with the tag and the offset on stdout, exit 0"
+run dmarc-record 'v=DMARC1; p=bogus; rua=mailto:d@example.com'
+tap_is "$rc|$(line 1)|$(line 2)|$(line 3)|$nl" \
+    "0|v=DMARC1; p=none; sp=none; np=none; adkim=r; aspf=r; t=n; psd=u; fo=0; rua=mailto:d@example.com|issue: p: invalid tag value ignored at offset 12|issue: p: invalid or missing policy, treated as p=none at offset 12|3" \
+    "dmarc-record: a bad p= with a valid rua=: read as p=none, and said so"
+run dmarc-record 'v=spf1 -all'
+is_result 'error: v: v= is not "DMARC1" at offset 2' "dmarc-record: not a DMARC record: error at the v= value"
+run dmarc-record ''
+case $out in "error: "*) f=yes ;; *) f="$out" ;; esac
+tap_is "$rc|$f|$err" "0|yes|" "dmarc-record: the empty string: error, exit 0"
+run dmarc-record "$(printf 'v=DMARC1; p=reject; rua=mailto:a@example.com,\033[31m')"
+case $out in *"$(printf '\033')"*) f=raw ;; "error: rua: "*" at offset 45") f=yes ;; *) f="$out" ;; esac
+tap_is "$rc|$nl|$f|$err" "0|1|yes|" "dmarc-record: a control byte in a value: error at its offset, not echoed raw"
+
+run --json dmarc-record 'v=DMARC1; p=reject'
+is_result '{"valid":true,"record":"v=DMARC1; p=reject; sp=reject; np=reject; adkim=r; aspf=r; t=n; psd=u; fo=0","problem":""}' \
+    "dmarc-record --json: a valid record"
+run --json dmarc-record 'v=DMARC1; p=bogus'
+is_result '{"valid":false,"record":"","problem":"p: invalid p= and no valid rua= URI at offset 12"}' \
+    "dmarc-record --json: a refused record"
+run --json dmarc-record --mode 7489 'v=DMARC1; p=reject; np=reject; ri=x'
+is_result '{"valid":true,"record":"v=DMARC1; p=reject; sp=reject; adkim=r; aspf=r; pct=100; fo=0; rf=afrf; ri=86400","problem":"np: not part of the selected DMARC specification, ignored at offset 20; ri: invalid tag value ignored at offset 34"}' \
+    "dmarc-record --json: issues joined in problem"
+
+run dmarc-record
+is_error 2 "dmarc-record: no RECORD: exit 2"
+run dmarc-record 'v=DMARC1; p=none' 'v=DMARC1; p=reject'
+is_error 2 "dmarc-record: two RECORDs: exit 2"
+run dmarc-record --mode 9999 'v=DMARC1; p=none'
+is_error 2 "dmarc-record: bad --mode: exit 2"
+run dmarc-record --mode 7489 --mode 9989 'v=DMARC1; p=none'
+is_error 2 "dmarc-record: --mode twice: exit 2"
+run dmarc-record --strict 'v=DMARC1; p=none'
+is_error 2 "dmarc-record: unknown option: exit 2"
+run dmarc-record -- '-v=DMARC1'
+case $out in "error: "*) f=yes ;; *) f="$out" ;; esac
+tap_is "$rc|$f|$err" "0|yes|" "dmarc-record: -- before a RECORD starting with '-'"
+run dmarc-record --help
+case $out in
+    "Usage: mailauth [OPTIONS] dmarc-record [--mode 9989|7489] RECORD"*"error: TAG: WHY at offset N"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$rc|$f|$err" "0|yes|" "dmarc-record --help: the usage, exit 0"
+run --help
+case $out in
+    *"  dmarc --ip IP --helo NAME --sender ADDRESS"*"  dmarc-record [--mode 9989|7489] RECORD"*) f=yes ;;
+    *) f=no ;;
+esac
+tap_is "$f" yes "--help lists dmarc and dmarc-record"
+tap_is "$(grep -A1 '^  dmarc' "$tmp/out" | awk 'length > 79')" "" "--help: the dmarc lines fit in 79 columns"
 
 # ------------------------------------------------------------ I/O errors: 1
 run --zone "$tmp/missing.zone" dns txt example.com

@@ -272,6 +272,9 @@ static void test_from(void)
         snprintf(name, sizeof name, "From: %s: %s (%s)", cases[i].what, ma_dmarc_result_name(cases[i].result),
                  ma_dmarc_reason_name(cases[i].reason));
         ok(ma_dmarc_job_result(j) == cases[i].result && (int)ma_dmarc_job_reason(j) == cases[i].reason, name);
+        if (cases[i].reason != MA_DMARC_R_NOT_ALIGNED)
+            is_int(ma_dmarc_job_disposition(j), MA_DMARC_DISP_REJECT,
+                   "no single author domain: disposition reject (RFC 7489 6.6.1)");
         ma_job_free(j);
         ma_msg_free(m);
     }

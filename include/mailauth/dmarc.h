@@ -257,7 +257,12 @@ MA_EXTERN(ma_dmarc_policy) ma_dmarc_job_policy(const ma_job *job);
 /** Which tag it came from: "p", "sp", "np", or "" when none applies. */
 MA_EXTERN(const char *) ma_dmarc_job_policy_tag(const ma_job *job);
 
-/** What to do with the message. */
+/**
+ * What to do with the message.  When the From field gives no single author
+ * domain (none, several fields, several addresses, malformed) it is
+ * MA_DMARC_DISP_REJECT: RFC 7489 6.6.1 says such messages are typically
+ * rejected, and no policy can be looked up for them.
+ */
 MA_EXTERN(ma_dmarc_disposition) ma_dmarc_job_disposition(const ma_job *job);
 
 /** Why the disposition is milder than the policy, if it is. */

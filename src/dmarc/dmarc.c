@@ -468,8 +468,10 @@ static void author_refused(dmarc_job *d)
         d->reason = MA_DMARC_R_FROM_MALFORMED;
         break;
     }
-    say(d, "From: %s (%s)", ma__dmarc_from_outcome_name(o), d->from.err.text);
-    d->disposition = MA_DMARC_DISP_NONE;
+    say(d, "the From field gives no single author domain: %s", d->from.err.text);
+    /* RFC 7489 6.6.1: such messages are "typically rejected"; an MTA that
+       acts on the disposition alone must not deliver the two-From spoof. */
+    d->disposition = MA_DMARC_DISP_REJECT;
 }
 
 static int on_header(ma_msg *msg, void *payload)
@@ -1214,6 +1216,8 @@ int ma_dmarc_record_effective(char **out, char **problem, ma_ctx *ctx, const cha
         if (*out == NULL)
             rc = MA_ENOMEM;
     }
+    if (rc == MA_OK && rec.issues_dropped)
+        rc = ma__buf_printf(&p, "; and more issues than the %d listed", MA_DMARC_MAX_ISSUES);
     if (rc == MA_OK && problem != NULL && p.len > 0) {
         *problem = ma__buf_steal(&p, NULL);
         if (*problem == NULL) {
