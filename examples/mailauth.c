@@ -1702,11 +1702,11 @@ static void dmarc_usage(FILE *out)
           "                          default) or RFC 7489 (Public Suffix List; pct=)\n"
           "  --psl FILE              --mode 7489: the Public Suffix List to use, in the\n"
           "                          publicsuffix.org format (default: libpsl's own)\n"
-          "  --trusted-sealer DOMAIN a forwarder whose ARC seal would lift a DMARC\n"
-          "                          failure (repeatable).  ARC validation does not\n"
-          "                          exist yet: the list is accepted and checked, but\n"
-          "                          no chain ever counts as validated, so this has\n"
-          "                          no effect on the outcome for now\n"
+          "  --trusted-sealer DOMAIN a forwarder whose ARC seal lifts a DMARC failure\n"
+          "                          (repeatable): when the message's ARC chain\n"
+          "                          validates and its newest seal is this domain's,\n"
+          "                          the disposition is none (override\n"
+          "                          trusted_forwarder); the result stays fail\n"
           "\n"
           "  The first line is the verdict:\n"
           "      dmarc=RESULT policy=POLICY disposition=DISPOSITION header.from=DOMAIN\n"
@@ -1914,7 +1914,7 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     const char *path = NULL, *name, *sender, *dom;
     FILE *in = NULL;
     ma_msg *msg = NULL;
-    ma_job *spf = NULL, *dkim = NULL, *dmarc = NULL;
+    ma_job *spf = NULL, *dkim = NULL, *dmarc = NULL, *arc = NULL;
     ma_psl *psl = NULL;
     ma_resolver *resolver;
     char *authres = NULL, *norm = NULL;
@@ -2019,6 +2019,10 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
         rc = ma_dkim_job_new(&dkim, c->ctx, NULL);
     if (rc == MA_OK)
         rc = ma_dkim_job_attach(dkim, msg);
+    if (rc == MA_OK && nsealers > 0)
+        rc = ma_arc_job_new(&arc, c->ctx, NULL);
+    if (rc == MA_OK && arc != NULL)
+        rc = ma_arc_job_attach(arc, msg);
     if (rc == MA_OK)
         rc = ma_dmarc_job_new(&dmarc, c->ctx, &o);
     if (rc == MA_OK)
@@ -2051,6 +2055,8 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     ret = cli_run_job(c, spf, "dmarc: SPF check failed", &resolver);
     if (ret == CLI_OK)
         ret = cli_run_job(c, dkim, "dmarc: DKIM verification failed", &resolver);
+    if (ret == CLI_OK && arc != NULL)
+        ret = cli_run_job(c, arc, "dmarc: ARC validation failed", &resolver);
     if (ret != CLI_OK)
         goto out;
     spf_res = ma_spf_job_result(spf);
@@ -2059,9 +2065,12 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     rc = ma_dmarc_job_add_spf(dmarc, spf_res, dom, MA_DMARC_SPF_MAILFROM);
     if (rc == MA_OK)
         rc = dmarc_add_dkim(dmarc, dkim);
-    /* No ARC validation yet: the trusted list goes in with no chain passed. */
-    if (rc == MA_OK && nsealers > 0)
-        rc = ma_dmarc_job_set_arc(dmarc, 0, NULL, sealers, nsealers);
+    /* The ARC override: the chain's status and its newest sealer. */
+    if (rc == MA_OK && arc != NULL)
+        rc = ma_dmarc_job_set_arc(dmarc, ma_arc_job_result(arc) == MA_ARC_PASS,
+                                  ma_arc_job_count(arc) ? ma_arc_job_sealer(arc, ma_arc_job_count(arc))
+                                                        : NULL,
+                                  sealers, nsealers);
     if (rc != MA_OK) {
         errmsg("dmarc: cannot pass on the SPF and DKIM results: %s", ma_status_str(rc));
         ret = CLI_ERROR;
@@ -2084,6 +2093,7 @@ out:
     close_input(in);
     ma_free(c->ctx, authres);
     ma_job_free(dmarc);
+    ma_job_free(arc);
     ma_job_free(dkim);
     ma_job_free(spf);
     ma_msg_free(msg);

@@ -1099,12 +1099,12 @@ tap_is "$rc|$(line 1)|$(detail reason)|$err" \
     "0|dmarc=temperror policy=none disposition=none header.from=example.edu|dns|" \
     "dmarc: the policy lookup times out: temperror (exit 0)"
 
-# --trusted-sealer: accepted, but with no ARC validation it changes nothing.
+# --trusted-sealer: a message without an ARC chain gets no override.
 dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender list@fwd.example.org "$dm/modified.eml"
 want=$out
 dm dmarc --ip 198.51.100.7 --helo fwd.example.org --sender list@fwd.example.org \
     --trusted-sealer fwd.example.org --trusted-sealer Lists.Example.NET "$dm/modified.eml"
-tap_is "$rc|$out|$err" "0|$want|" "dmarc --trusted-sealer: accepted; no ARC validation yet, so no override"
+tap_is "$rc|$out|$err" "0|$want|" "dmarc --trusted-sealer: no ARC chain on the message, so no override"
 
 # A bare-LF message signed with LF.
 tr -d '\r' <"$dm/msg.eml" >"$dm/msg-lf.eml"
@@ -1182,10 +1182,10 @@ run --zone "$dm/missing.zone" dmarc --ip 192.0.2.1 --helo mail.example.com "$dm/
 is_error 2 "dmarc: usage errors are reported before I/O errors"
 run dmarc --help
 case $out in
-    "Usage: mailauth [OPTIONS] dmarc --ip IP --helo NAME --sender ADDRESS"*"--trusted-sealer DOMAIN"*"ARC validation does not"*"dmarc=RESULT policy=POLICY disposition=DISPOSITION header.from=DOMAIN"*) f=yes ;;
+    "Usage: mailauth [OPTIONS] dmarc --ip IP --helo NAME --sender ADDRESS"*"--trusted-sealer DOMAIN"*"ARC chain"*"dmarc=RESULT policy=POLICY disposition=DISPOSITION header.from=DOMAIN"*) f=yes ;;
     *) f=no ;;
 esac
-tap_is "$rc|$f|$err" "0|yes|" "dmarc --help: the usage, the output format and the ARC note, exit 0"
+tap_is "$rc|$f|$err" "0|yes|" "dmarc --help: the usage, the output format and the ARC override, exit 0"
 
 # ------------------------------------------------------------ dmarc-record
 run dmarc-record 'v=DMARC1; p=reject; rua=mailto:dmarc@example.com'
