@@ -13,5 +13,6 @@
 #include "dkim.h"
 #include "dmarc.h"
 #include "arc.h"
+#include "authres.h"
 
 #endif /* MAILAUTH_MAILAUTH_H */

@@ -1,0 +1,47 @@
+/*
+ * libmailauth internals: Authentication-Results objects.  Never installed.
+ */
+#ifndef MA_AUTHRES_INT_H
+#define MA_AUTHRES_INT_H
+
+#include "core/core.h"
+#include "mailauth/authres.h"
+
+/* Strings live in one buffer (NUL-separated) and are named by offsets, so
+   the buffer may grow without invalidating them. */
+typedef struct ma_authres_prop_rec {
+    size_t ptype, property, value;   /* offsets into strs */
+} ma_authres_prop_rec;
+
+typedef struct ma_authres_res_rec {
+    size_t method, result, reason;   /* offsets; reason valid when has_reason */
+    int has_reason;
+    unsigned long method_version;    /* 0: absent */
+    size_t first_prop, nprops;       /* props[first_prop .. first_prop+nprops) */
+} ma_authres_res_rec;
+
+struct ma_authres {
+    ma_ctx *ctx;
+    ma_buf strs;
+    size_t authserv_id;              /* offset; valid when has_id */
+    int has_id;
+    unsigned long version;           /* 0: absent */
+    ma_authres_res_rec *res;
+    size_t nres, capres;
+    ma_authres_prop_rec *props;
+    size_t nprops, capprops;
+};
+
+/*
+ * Parse into a fresh object made by ma__authres_alloc().  On error the
+ * object keeps what was read before the error (has_id says whether the
+ * authserv-id was), *err_off and *err_what say where and why.
+ */
+ma_authres *ma__authres_alloc(ma_ctx *ctx);
+int ma__authres_parse_into(ma_authres *ar, const char *in, size_t len, size_t *err_off,
+                           const char **err_what);
+
+/* Whether two objects hold the same content (strings compared exactly). */
+int ma__authres_equal(const ma_authres *a, const ma_authres *b);
+
+#endif /* MA_AUTHRES_INT_H */
