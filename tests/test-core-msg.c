@@ -1259,6 +1259,93 @@ static void test_args(ma_ctx *ctx)
     ma_msg_free(m);
 }
 
+/*
+ * The body scan for bare LFs (64 bytes a step with AVX2, memchr otherwise):
+ * bodies of CRLF lines with bare LFs, lone CRs and CR-LF pairs split across
+ * writes, a bare LF at every offset of a 64-byte step, written whole and cut
+ * at every point, against a byte-by-byte reference (an LF gets a CR in front
+ * unless the input byte before it is a CR).
+ */
+static size_t ref_body(const char *in, size_t len, char *out)
+{
+    size_t i, o = 0;
+    for (i = 0; i < len; i++) {
+        if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
+            out[o++] = '\r';
+        out[o++] = in[i];
+    }
+    return o;
+}
+
+static int body_matches(ma_ctx *ctx, const char *hdr, const char *body, size_t blen, size_t cut,
+                        const char *want, size_t wlen)
+{
+    ma_msg *m = NULL;
+    coll c;
+    size_t hl = strlen(hdr);
+    int good;
+
+    coll_init(&c);
+    if (ma_msg_new(&m, ctx) != MA_OK)
+        return 0;
+    ma_msg_add_body_consumer(m, coll_fn, &c);
+    good = ma_msg_write(m, hdr, hl) == MA_OK && ma_msg_write(m, body, cut) == MA_OK
+           && ma_msg_write(m, body + cut, blen - cut) == MA_OK && ma_msg_finish(m) == MA_OK;
+    good = good && c.bad == 0 && c.data.len == wlen && memcmp(c.data.d, want, wlen) == 0
+           && ma_msg_body_length(m) == wlen;
+    sb_free(&c.data);
+    ma_msg_free(m);
+    return good;
+}
+
+static void test_bare_lf_scan(ma_ctx *ctx)
+{
+    static const char hdr[] = "A: b\r\n\r\n";
+    char body[700], want[1400];
+    size_t k, cut, blen, wlen;
+    int bad = 0, runs = 0, iter;
+
+    /* one bare LF at every offset, in CRLF text */
+    for (k = 0; k < 300; k++) {
+        blen = 300;
+        for (cut = 0; cut < blen; cut++)
+            body[cut] = cut % 37 == 35 ? '\r' : cut % 37 == 36 ? '\n' : (char)('a' + cut % 26);
+        if (body[k] == '\n' || body[k] == '\r')
+            continue;
+        body[k] = '\n';
+        wlen = ref_body(body, blen, want);
+        for (cut = 0; cut <= blen; cut += (cut < k + 3 && cut + 3 > k) ? 1 : 29) {
+            runs++;
+            if (!body_matches(ctx, hdr, body, blen, cut, want, wlen) && bad++ < 3)
+                printf("# bare LF at %zu, cut at %zu: wrong body\n", k, cut);
+        }
+    }
+    ok(bad == 0 && runs > 300, "body: a bare LF at every offset, any cut");
+
+    /* random mixes of LF, CR, CRLF and text, cut anywhere */
+    bad = runs = 0;
+    for (iter = 0; iter < 300; iter++) {
+        blen = 1 + rnd() % 690;
+        for (k = 0; k < blen; k++) {
+            uint32_t r = rnd() % 16;
+            body[k] = r == 0 ? '\n' : r == 1 ? '\r' : r == 2 ? '\0' : (char)('a' + r);
+        }
+        wlen = ref_body(body, blen, want);
+        for (k = 0; k < 4; k++) {
+            cut = k == 0 ? 0 : k == 1 ? blen : rnd() % (blen + 1);
+            runs++;
+            if (!body_matches(ctx, hdr, body, blen, cut, want, wlen) && bad++ < 3)
+                printf("# random body %d (%zu bytes) cut at %zu: wrong body\n", iter, blen, cut);
+        }
+    }
+    ok(bad == 0 && runs == 1200, "body: random LF/CR/CRLF mixes, any cut == reference");
+
+    /* a CR ending one write, the LF starting the next: not a bare LF */
+    ok(body_matches(ctx, hdr, "x\r\ny", 4, 2, "x\r\ny", 4), "body: CR | LF across writes");
+    ok(body_matches(ctx, hdr, "x\ny", 3, 1, "x\r\ny", 4), "body: x | LF across writes");
+    ok(body_matches(ctx, hdr, "\n\n", 2, 1, "\r\n\r\n", 4), "body: LF | LF across writes");
+}
+
 int main(void)
 {
     ma_ctx *ctx = new_ctx(NULL);
@@ -1269,6 +1356,7 @@ int main(void)
     test_folding(ctx);
     test_lf_crlf(ctx);
     test_body(ctx);
+    test_bare_lf_scan(ctx);
     test_header_done(ctx);
     test_consumers(ctx);
     test_header_hooks(ctx);

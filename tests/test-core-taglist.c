@@ -407,6 +407,60 @@ static void test_oom(void)
     ok(!leaks, "no leaks on any allocation failure");
 }
 
+/* Long tvals (read 16 bytes a step): a ';', a space, an invalid byte (DEL,
+   a control byte, a stray 0x80) or the end of the input at every position
+   of a 70-byte run, against what the grammar says. */
+static void test_long_values(void)
+{
+    static const unsigned char stoppers[] = { ';', ' ', 0x7f, 0x01, 0x80, 0 };
+    char in[100];
+    size_t at, si;
+    int bad = 0, runs = 0;
+
+    for (si = 0; si < sizeof stoppers; si++) {
+        for (at = 0; at <= 70; at++) {
+            ma_taglist tl = { 0 };
+            ma_errbuf err;
+            size_t len = 0, k;
+            int rc, good;
+            const ma_tag *t;
+            in[len++] = 'b';
+            in[len++] = '=';
+            for (k = 0; k < 70; k++)
+                in[len++] = (char)(0x21 + (k * 7) % 26 + (k % 3 ? 32 : 0));
+            if (stoppers[si] != 0 && at < 70)
+                in[2 + at] = (char)stoppers[si];
+            else if (at < 70)
+                len = 2 + at; /* the input ends there */
+            rc = ma__taglist_parse(&tl, ctx, in, len, 0, &err);
+            t = rc == MA_OK ? ma__taglist_get(&tl, "b") : NULL;
+            switch (stoppers[si]) {
+            case ';': /* the value ends at the ';'; text after it must be a tag */
+                good = at >= 69 ? t != NULL && t->value_len == at : rc == MA_ESYNTAX;
+                break;
+            case ' ': /* a space inside the value: two tvals, one value */
+                good = t != NULL && t->value_len == (at == 69 ? 69u : 70u);
+                if (at == 0)
+                    good = t != NULL && t->value == in + 3 && t->value_len == 69;
+                break;
+            case 0: /* the value ends with the input */
+                good = at == 0 ? t != NULL && t->value_len == 0 : t != NULL && t->value_len == at;
+                break;
+            default: /* an invalid byte: an error at it */
+                good = at == 70 ? t != NULL && t->value_len == 70
+                                : rc == MA_ESYNTAX && err.offset == (int64_t)(2 + at);
+                break;
+            }
+            runs++;
+            if (!good && bad++ < 3)
+                printf("# stopper 0x%02x at %zu: rc %d, offset %lld, value length %zu\n",
+                       stoppers[si], at, rc, (long long)err.offset, t ? t->value_len : 0);
+            ma__taglist_free(&tl, ctx);
+        }
+    }
+    ok(bad == 0 && runs == 6 * 71, "long values: every stop at every position");
+}
+
 int main(void)
 {
     if (ma_ctx_new(&ctx, NULL) != MA_OK) {
@@ -417,6 +471,7 @@ int main(void)
     test_values();
     test_errors();
     test_limits();
+    test_long_values();
     test_oom();
     ma_ctx_free(ctx);
     tap_diag("done");

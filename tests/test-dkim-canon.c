@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -507,6 +508,246 @@ static void test_body_large(void)
     free(exp);
 }
 
+/*
+ * The copy loops (MA_CANON_SIMD_*) against the reference: long bodies of
+ * words with single SPs (the loops' fast case) and every kind of stop: SP
+ * and HTAB runs, trailing WSP, CRLF runs of 1 to 12 (the loops take up to 8
+ * at once), WSP-only lines, lone CRs (also before LF-less text and at a
+ * vector's last lanes), bare LFs, 8-bit bytes and NULs.  Each body is shifted
+ * by 0 to 40 leading letters (so every stop falls in every lane of a 16- and
+ * 32-byte step) and placed at every address alignment modulo 32, and fed
+ * whole, in spans of 17/18/19 and 33/34/35 bytes (around the loops' minimum
+ * span), and in random spans; l= is random.  Every level must agree with
+ * the reference.
+ */
+static size_t gen_stops_body(char *in, size_t target)
+{
+    size_t len = 0;
+
+    while (len < target) {
+        size_t k, n;
+        switch (rng() % 14) {
+        case 0: case 1: case 2: case 3: /* words with single spaces */
+            n = 1 + rng() % 80;
+            for (k = 0; k < n; k++)
+                in[len++] = k % 6 == 5 ? ' ' : (char)('a' + rng() % 26);
+            break;
+        case 4: /* an SP/HTAB run */
+            n = 1 + rng() % 6;
+            for (k = 0; k < n; k++)
+                in[len++] = rng() % 3 ? ' ' : '\t';
+            break;
+        case 5: /* trailing WSP, then a line end */
+            n = rng() % 4;
+            for (k = 0; k < n; k++)
+                in[len++] = rng() % 2 ? ' ' : '\t';
+            in[len++] = '\r';
+            in[len++] = '\n';
+            break;
+        case 6: /* a run of line ends, maybe with WSP-only lines */
+            n = 1 + rng() % 12;
+            for (k = 0; k < n; k++) {
+                if (rng() % 4 == 0)
+                    in[len++] = rng() % 2 ? ' ' : '\t';
+                in[len++] = '\r';
+                in[len++] = '\n';
+            }
+            break;
+        case 7: /* a line end, then a line starting with WSP */
+            in[len++] = '\r';
+            in[len++] = '\n';
+            n = 1 + rng() % 3;
+            for (k = 0; k < n; k++)
+                in[len++] = rng() % 2 ? ' ' : '\t';
+            break;
+        case 8: /* lone CRs, alone or in pairs, or CR CR LF */
+            in[len++] = '\r';
+            if (rng() % 3 == 0)
+                in[len++] = '\r';
+            if (rng() % 3 == 0)
+                in[len++] = '\n';
+            break;
+        case 9: /* a bare LF */
+            in[len++] = '\n';
+            break;
+        case 10: /* WSP then a lone CR */
+            in[len++] = ' ';
+            in[len++] = '\r';
+            in[len++] = 'q';
+            break;
+        case 11: /* 8-bit and NUL bytes */
+            in[len++] = (char)(0x80 + rng() % 128);
+            in[len++] = rng() % 2 ? '\0' : (char)0xff;
+            break;
+        default: /* a long verbatim run */
+            n = 30 + rng() % 200;
+            for (k = 0; k < n; k++)
+                in[len++] = (char)('A' + rng() % 26);
+            break;
+        }
+    }
+    return len;
+}
+
+static int simd_run(int level, ma_dkim_canon c, uint64_t limit, const char *in, size_t len,
+                    int mode, const unsigned char *want, uint64_t el)
+{
+    ma_digest *d = NULL;
+    ma_canon_body b;
+    unsigned char md[MA_DIGEST_MAX];
+    size_t off = 0;
+    uint64_t h = limit < el ? limit : el;
+    int rc = ma__digest_new(&d, ctx, MA_HASH_SHA256);
+
+    if (rc == MA_OK)
+        rc = ma__canon_body_init(&b, c, limit, d);
+    if (rc == MA_OK)
+        ma__canon_body_simd(&b, level);
+    while (rc == MA_OK && off < len) {
+        size_t n;
+        switch (mode) {
+        case 0:
+            n = len;
+            break;
+        case 1:
+            n = 17 + off % 3;
+            break;
+        case 2:
+            n = 33 + off % 3;
+            break;
+        default:
+            n = 1 + rng() % 300;
+        }
+        if (n > len - off)
+            n = len - off;
+        rc = ma__canon_body_update(&b, in + off, n);
+        off += n;
+    }
+    if (rc == MA_OK)
+        rc = ma__canon_body_finish(&b);
+    if (rc == MA_OK)
+        rc = ma__digest_final(d, md, NULL);
+    ma__digest_free(d);
+    return rc == MA_OK && memcmp(md, want, 32) == 0 && ma__canon_body_length(&b) == el
+           && ma__canon_body_hashed(&b) == h;
+}
+
+static void test_body_simd(void)
+{
+    enum { MAXLEN = 6000, SHIFT = 40, ALIGN = 32 };
+    char *raw = malloc(MAXLEN + 400 + SHIFT + 2 * ALIGN);
+    char *body = malloc(MAXLEN + 400), *exp = malloc(MAXLEN + 400 + SHIFT + 2);
+    int level, bad[3] = { 0, 0, 0 }, runs = 0, lv;
+    int have[3];
+    size_t iter;
+
+    if (raw == NULL || body == NULL || exp == NULL) {
+        ok(0, "copy loops: memory");
+        free(raw);
+        free(body);
+        free(exp);
+        return;
+    }
+    {
+        ma_canon_body b;
+        ma_digest *d = NULL;
+        ma__digest_new(&d, ctx, MA_HASH_SHA256);
+        ma__canon_body_init(&b, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, d);
+        is_int(ma__canon_body_simd(NULL, MA_CANON_SIMD_NONE), -1, "simd: NULL body");
+        is_int(ma__canon_body_simd(&b, MA_CANON_SIMD_NONE), MA_CANON_SIMD_NONE,
+               "simd: the portable loop is always there");
+        is_int(ma__canon_body_simd(&b, -5), MA_CANON_SIMD_NONE, "simd: below range: portable");
+        for (level = 0; level < 3; level++)
+            have[level] = ma__canon_body_simd(&b, level);
+        ok(have[1] <= 1 && have[2] <= 2 && have[2] >= have[1],
+           "simd: a level is lowered to one the CPU has, never raised");
+        ok(ma__canon_body_simd(&b, 99) == have[2], "simd: above range: the best there is");
+#if defined(__x86_64__) && defined(__GNUC__)
+        is_int(have[1], MA_CANON_SIMD_SSE2, "simd: x86-64 has SSE2");
+#else
+        ok(1, "simd: (not x86-64)");
+#endif
+        printf("# copy loops in use: %d (0 portable, 1 SSE2, 2 AVX2)\n", have[2]);
+        ma__digest_free(d);
+    }
+    for (iter = 0; iter < 60; iter++) {
+        size_t blen = gen_stops_body(body, 100 + rng() % (MAXLEN - 100));
+        size_t shift = iter < SHIFT ? iter : rng() % SHIFT, k;
+        size_t align = (iter * 7) % ALIGN;
+        char *in = raw + ALIGN - ((uintptr_t)raw % ALIGN) + align;
+        size_t len = shift + blen, el;
+        ma_dkim_canon c = iter % 5 == 4 ? MA_DKIM_SIMPLE : MA_DKIM_RELAXED;
+        uint64_t limit;
+        unsigned char want[MA_DIGEST_MAX];
+        int mode;
+
+        for (k = 0; k < shift; k++)
+            in[k] = (char)('a' + k % 26);
+        memcpy(in + shift, body, blen);
+        el = ref_canon(c, in, len, exp);
+        limit = rng() % 3 ? MA_CANON_NO_LIMIT : (uint64_t)(rng() % (el + 5));
+        ma__digest_oneshot(MA_HASH_SHA256, exp, limit < el ? (size_t)limit : el, want, NULL);
+        for (mode = 0; mode < 4; mode++)
+            for (level = 0; level < 3; level++) {
+                runs++;
+                if (!simd_run(level, c, limit, in, len, mode, want, el) && bad[level]++ < 2)
+                    printf("# level %d: body %zu (%s, %zu bytes, shift %zu, align %zu, limit "
+                           "%llu) differs in mode %d\n",
+                           level, iter, c == MA_DKIM_SIMPLE ? "simple" : "relaxed", len, shift,
+                           align, (unsigned long long)limit, mode);
+            }
+    }
+    for (lv = 0; lv < 3; lv++) {
+        char msg[120];
+        snprintf(msg, sizeof msg,
+                 "copy loop level %d (in use: %d): 60 long bodies == reference, every shift, "
+                 "alignment and chunking",
+                 lv, have[lv]);
+        ok(bad[lv] == 0 && runs == 60 * 4 * 3, msg);
+    }
+    free(raw);
+    free(body);
+    free(exp);
+}
+
+/* Every stop at every lane: one stop pattern after 0..70 letters, then a
+   word, in every level, whole and byte by byte. */
+static void test_body_stops_every_lane(void)
+{
+    static const char *const stops[] = {
+        "  ", "\t", " \t ", " \r\n", "\t\r\n", "\r\n\r\n", "\r\n \r\n", "\r\n  ", "\r\n\t",
+        "\r", "\r\r", " \r", "\r\r\n", "\n", "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n",
+        "  \r\n\r\n  \r\n", " ",
+    };
+    char in[200], exp[210];
+    size_t si, pre, post;
+    int bad = 0, runs = 0, level;
+
+    for (si = 0; si < sizeof stops / sizeof stops[0]; si++) {
+        for (pre = 0; pre <= 70; pre++) {
+            size_t len = 0, k, el, sl = strlen(stops[si]);
+            unsigned char want[MA_DIGEST_MAX];
+            for (k = 0; k < pre; k++)
+                in[len++] = (char)('a' + k % 26);
+            memcpy(in + len, stops[si], sl);
+            len += sl;
+            post = 40 + pre % 7;
+            for (k = 0; k < post; k++)
+                in[len++] = (char)('A' + k % 26);
+            el = ref_canon(MA_DKIM_RELAXED, in, len, exp);
+            ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
+            for (level = 0; level < 3; level++) {
+                runs += 2;
+                if (!simd_run(level, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, in, len, 0, want, el))
+                    bad++;
+                if (!simd_run(level, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, in, len, 1, want, el))
+                    bad++;
+            }
+        }
+    }
+    ok(bad == 0 && runs > 0, "every stop kind at every lane, every level: == reference");
+}
+
 static void test_body_errors(void)
 {
     ma_canon_body b;
@@ -824,6 +1065,157 @@ static void test_rfc8463_message(void)
     }
 }
 
+/* ma__canon_header_hash_gap() against ma__canon_header_hash() on the field
+   with the gap cut out by hand: every gap after the colon of a few fields,
+   both canonicalisations, with and without the CRLF. */
+static void test_header_gap(void)
+{
+    static const char *const fields[] = {
+        "DKIM-Signature: v=1; a=rsa-sha256; b=AB CD\r\n\tEF; bh=xyz=;  d=example.com",
+        "X:\t a  b \r\n c\t",
+        "Name :v",
+        "A:",
+    };
+    ma_buf scratch, cut;
+    ma_digest *d1 = NULL, *d2 = NULL;
+    size_t fi, off, gl;
+    int bad = 0, runs = 0, c, fl;
+
+    ma__buf_init(&scratch, ctx);
+    ma__buf_init(&cut, ctx);
+    ma__digest_new(&d1, ctx, MA_HASH_SHA256);
+    ma__digest_new(&d2, ctx, MA_HASH_SHA256);
+    for (fi = 0; fi < sizeof fields / sizeof fields[0]; fi++) {
+        const char *f = fields[fi];
+        size_t len = strlen(f), colon = (size_t)(strchr(f, ':') - f);
+        for (off = colon + 1; off <= len; off++)
+            for (gl = 0; gl <= len - off; gl++)
+                for (c = 0; c < 2; c++)
+                    for (fl = 0; fl < 2; fl++) {
+                        ma_dkim_canon cn = c ? MA_DKIM_RELAXED : MA_DKIM_SIMPLE;
+                        unsigned int flags = fl ? MA_CANON_NO_CRLF : 0;
+                        unsigned char m1[MA_DIGEST_MAX], m2[MA_DIGEST_MAX];
+                        int r1, r2;
+                        ma__buf_reset(&cut);
+                        ma__buf_append(&cut, f, off);
+                        ma__buf_append(&cut, f + off + gl, len - off - gl);
+                        ma__digest_reset(d1);
+                        ma__digest_reset(d2);
+                        r1 = ma__canon_header_hash_gap(d1, &scratch, cn, f, len, off, gl, flags);
+                        r2 = ma__canon_header_hash(d2, &scratch, cn, cut.data, cut.len, flags);
+                        if (r1 == MA_OK)
+                            r1 = ma__digest_final(d1, m1, NULL);
+                        if (r2 == MA_OK)
+                            r2 = ma__digest_final(d2, m2, NULL);
+                        runs++;
+                        if (r1 != MA_OK || r2 != MA_OK || memcmp(m1, m2, 32) != 0) {
+                            if (bad++ < 3)
+                                printf("# gap %zu+%zu in field %zu (%s, flags %u) differs\n", off,
+                                       gl, fi, c ? "relaxed" : "simple", flags);
+                        }
+                    }
+    }
+    ok(bad == 0 && runs > 1000, "header with a gap == the header with the gap cut out");
+    ma__digest_reset(d1);
+    is_int(ma__canon_header_hash_gap(d1, &scratch, MA_DKIM_RELAXED, "A: b", 4, 3, 2, 0), MA_EINVAL,
+           "gap: past the end");
+    is_int(ma__canon_header_hash_gap(d1, &scratch, MA_DKIM_RELAXED, "A: b", 4, 5, 0, 0), MA_EINVAL,
+           "gap: offset past the end");
+    is_int(ma__canon_header_hash_gap(d1, &scratch, MA_DKIM_RELAXED, "A: b", 4, 0, 2, 0), MA_EINVAL,
+           "gap: over the colon");
+    is_int(ma__canon_header_hash_gap(d1, &scratch, MA_DKIM_RELAXED, "A: b", 4, 1, 0, 0), MA_EINVAL,
+           "gap: before the colon");
+    is_int(ma__canon_header_hash_gap(d1, &scratch, MA_DKIM_SIMPLE, "Ab", 2, 1, 1, 0), MA_ESYNTAX,
+           "gap: no colon");
+    is_int(ma__canon_header_hash_gap(NULL, &scratch, MA_DKIM_SIMPLE, "A:b", 3, 2, 1, 0), MA_EINVAL,
+           "gap: NULL digest");
+    is_int(ma__canon_header_hash_gap(d1, NULL, MA_DKIM_SIMPLE, "A:b", 3, 2, 1, 0), MA_EINVAL,
+           "gap: NULL scratch");
+    is_int(ma__canon_header_hash_gap(d1, &scratch, (ma_dkim_canon)7, "A:b", 3, 2, 1, 0), MA_EINVAL,
+           "gap: unknown canonicalisation");
+    is_int(ma__canon_header_hash_gap(d1, &scratch, MA_DKIM_SIMPLE, "A:b", 3, 2, 1, 4), MA_EINVAL,
+           "gap: unknown flag");
+    ma__digest_free(d1);
+    ma__digest_free(d2);
+    ma__buf_free(&scratch);
+    ma__buf_free(&cut);
+}
+
+/* Relaxed header fields against a reference, on random fields with long
+   values (the vector copy of runs of content and single SPs): WSP runs,
+   folds, trailing WSP, stray CR and LF, control and 8-bit bytes. */
+static int ref_is_hwsp(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static size_t ref_header(const char *f, size_t len, char *out)
+{
+    size_t colon = (size_t)((const char *)memchr(f, ':', len) - f), i, o = 0;
+    int sp = 0;
+
+    for (i = 0; i < colon; i++) {
+        if (ref_is_hwsp(f[i])) {
+            sp = 1;
+            continue;
+        }
+        if (sp)
+            out[o++] = ' ';
+        sp = 0;
+        out[o++] = (char)(f[i] >= 'A' && f[i] <= 'Z' ? f[i] + 32 : f[i]);
+    }
+    out[o++] = ':';
+    sp = 0;
+    for (i = colon + 1; i < len; i++) {
+        if (ref_is_hwsp(f[i])) {
+            sp = 1;
+            continue;
+        }
+        if (sp && out[o - 1] != ':')
+            out[o++] = ' ';
+        sp = 0;
+        out[o++] = f[i];
+    }
+    out[o++] = '\r';
+    out[o++] = '\n';
+    return o;
+}
+
+static void test_header_random(void)
+{
+    static const char alphabet[] = "abcXYZ;=   \t\r\n\x01\x1f\x7f\x80\xff";
+    char f[400], exp[420];
+    ma_buf out;
+    int iter, bad = 0;
+
+    ma__buf_init(&out, ctx);
+    for (iter = 0; iter < 3000; iter++) {
+        size_t nl = 1 + rng() % 12, vl = rng() % 300, len = 0, k, el;
+        int rc;
+        for (k = 0; k < nl; k++)
+            f[len++] = rng() % 8 ? (char)('A' + rng() % 26) : ' ';
+        f[len++] = ':';
+        for (k = 0; k < vl; k++) {
+            uint32_t r = rng() % 10;
+            if (r < 6)
+                f[len++] = (char)('a' + rng() % 26);
+            else if (r < 8)
+                f[len++] = ' ';
+            else
+                f[len++] = alphabet[rng() % (sizeof alphabet - 1)];
+        }
+        el = ref_header(f, len, exp);
+        ma__buf_reset(&out);
+        rc = ma__canon_header(&out, MA_DKIM_RELAXED, f, len, 0);
+        if (rc != MA_OK || out.len != el || memcmp(out.data, exp, el) != 0) {
+            if (bad++ < 3)
+                printf("# random field %d (%zu bytes) differs\n", iter, len);
+        }
+    }
+    ok(bad == 0, "3000 random relaxed fields == reference");
+    ma__buf_free(&out);
+}
+
 int main(void)
 {
     if (ma_ctx_new(&ctx, NULL) != MA_OK)
@@ -834,8 +1226,12 @@ int main(void)
     test_body_limit();
     test_body_random();
     test_body_large();
+    test_body_simd();
+    test_body_stops_every_lane();
     test_body_errors();
     test_header();
+    test_header_gap();
+    test_header_random();
     test_rfc8463_message();
     ma_ctx_free(ctx);
     return tap_done();

@@ -393,6 +393,7 @@ static int check_sig(arc_job *a, const ma_dkim_sig *sig, uint32_t q, const unsig
     ma_dkim_keymemo *k, *own = NULL;
     ma_dkim_reason why;
     unsigned int bits;
+    int r, good = 0;
 
     *rc_out = MA_OK;
     if (sig->alg == MA_DKIM_RSA_SHA1) {
@@ -404,26 +405,33 @@ static int check_sig(arc_job *a, const ma_dkim_sig *sig, uint32_t q, const unsig
         snprintf(text, tsize, "no key at %s._domainkey.%s", sig->selector, sig->domain);
         return MA_DKIM_PERMERROR;
     }
-    if (body != NULL) {
-        if (sig->has_l && sig->l > ma__canon_body_length(&body->body)) {
-            snprintf(text, tsize, "l= is longer than the body");
-            return MA_DKIM_FAIL;
-        }
-        if (sig->bh_len != body->md_len || !ma__crypto_equal(sig->bh, body->md, body->md_len)) {
-            snprintf(text, tsize, "the body hash does not match bh=");
-            return MA_DKIM_FAIL;
-        }
-    }
     k = ma__dkim_keymemo_get(a->job.ctx, ans, &own);
     if (k == NULL) {
         *rc_out = MA_ENOMEM;
         return MA_DKIM_PERMERROR;
     }
-    *rc_out = ma__dkim_keymemo_verify(k, sig, hh, hh_len, &why, text, tsize, &bits);
+    r = MA_DKIM_PERMERROR;
+    if (!ma__dkim_keymemo_check(k, sig, &why, text, tsize, &bits))
+        goto out;
+    r = MA_DKIM_FAIL;
+    if (body != NULL) {
+        if (sig->has_l && sig->l > ma__canon_body_length(&body->body)) {
+            snprintf(text, tsize, "l= is longer than the body");
+            goto out;
+        }
+        if (sig->bh_len != body->md_len || !ma__crypto_equal(sig->bh, body->md, body->md_len)) {
+            snprintf(text, tsize, "the body hash does not match bh=");
+            goto out;
+        }
+    }
+    *rc_out = ma__dkim_keymemo_signature(k, sig, hh, hh_len, &good);
+    if (*rc_out == MA_OK && good)
+        r = MA_DKIM_PASS;
+    else if (*rc_out == MA_OK)
+        snprintf(text, tsize, "the signature does not verify");
+out:
     ma__dkim_keymemo_release(own, a->job.ctx);
-    if (why == MA_DKIM_R_OK)
-        return MA_DKIM_PASS;
-    return why == MA_DKIM_R_SIGNATURE ? MA_DKIM_FAIL : MA_DKIM_PERMERROR;
+    return r;
 }
 
 static int arc_step(ma_job *job)

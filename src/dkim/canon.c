@@ -7,17 +7,21 @@
  * differs from the input (a WSP run shortened or dropped, a CRLF held back
  * across a span boundary).  Simple only looks at the tail of each span and
  * merges adjacent verbatim pieces, so it hands the digest one update per
- * span, straight from the input.  Relaxed looks for the next byte that may
- * change the output 16 bytes at a time (SSE2: one compare per byte class,
- * the "followed by" test from the mask shifted by a lane) or 8 (SWAR
- * elsewhere), and takes every flagged lane of a block in turn without
- * loading it again (most are line ends that change nothing).  Relaxed pieces are
- * short where the body has WSP to change (a typical text body gives one
- * every 50 bytes or so, and each digest call has a fixed cost that is then
- * larger than the hashing): they are gathered in a 4 KB buffer inside the
- * ma_canon_body, which goes to the digest when full and at the end; a piece
- * of CANON_DIRECT_MIN bytes or more goes to the digest directly.  Between
- * spans the only state kept is that buffer and the held-back tail:
+ * span, straight from the input.  Relaxed gathers its canonical bytes in a
+ * 4 KB buffer inside the ma_canon_body, which goes to the digest when full
+ * and at the end (pieces are short where the body has WSP to change, and
+ * each digest call has a fixed cost).  In the middle of content a copy loop
+ * (AVX2, chosen at run time, 32 bytes a step; SSE2, 16) stores the input
+ * into the buffer a vector at a time while it looks for a "stop", a byte
+ * that may change the output (an HTAB, an SP before SP, HTAB or CR, a CR not
+ * starting a CRLF followed by content; the "followed by" tests come from two
+ * more loads one and two bytes on).  Common stops (a WSP run before content,
+ * trailing WSP and a few line ends before content, a lone CR) are produced
+ * in the loop, which then goes on from the next content byte; the rest, and
+ * the last few bytes of a span, go through the byte-wise path, which finds
+ * run ends 8 bytes at a time (SWAR; SSE2 on x86-64) and copies whole runs
+ * (a piece of CANON_DIRECT_MIN bytes or more goes to the digest directly).
+ * Between spans the only state kept is that buffer and the held-back tail:
  *
  *   held         CRLFs since the last content byte.  They are produced when
  *                more content follows; at the end, RFC 6376 3.4.3/3.4.4
@@ -54,6 +58,13 @@
 
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
+#define CANON_SSE2 1
+#endif
+/* AVX2 is compiled in with a target attribute and chosen at run time. */
+#if defined(CANON_SSE2) && defined(__x86_64__) \
+    && (defined(__clang__) ? __clang_major__ >= 4 : __GNUC__ >= 5)
+#include <immintrin.h>
+#define CANON_AVX2 1
 #endif
 
 #include "dkim/canon_int.h"
@@ -229,10 +240,9 @@ static inline void put(ma_canon_body *b, const void *p, size_t n)
 
 static inline void put1(ma_canon_body *b, char c)
 {
-    if (b->buf_len < MA_CANON_BUF_SIZE)
-        b->buf[b->buf_len++] = (unsigned char)c;
-    else
-        put_slow(b, &c, 1);
+    if (b->buf_len == MA_CANON_BUF_SIZE)
+        flush_buf(b);
+    b->buf[b->buf_len++] = (unsigned char)c;
 }
 
 /* Content follows: produce what it makes final, the held CRLFs, then the
@@ -393,6 +403,206 @@ static const unsigned char *relaxed_run_end(const unsigned char *q, const unsign
     return e;
 }
 
+/*
+ * The copy loops.  In the middle of content (nothing held, no WSP pending)
+ * the canonical bytes are the input bytes but where a "stop" is: a byte
+ * that relaxed_run_end() would end a run at (an HTAB, an SP followed by SP,
+ * HTAB or CR, a CR not followed by LF and content), except that a lone CR
+ * (not followed by LF) is flagged too.  The loops copy the input into b->buf
+ * a whole vector at a time while looking for stops, then take the common
+ * stops here without leaving the loop: a WSP run before content (one SP), a
+ * lone CR (itself), and trailing WSP, CRLFs and empty or blank lines before
+ * content (the CRLFs).  Anything else (the end of the span close by, more
+ * than COPY_MAX_CRLF line ends) goes back to update_relaxed() with nothing
+ * of it produced.
+ *
+ * A lane's flag depends on its byte and the two after it, which come from
+ * two more loads at +1 and +2: a step of W bytes reads W + 2.
+ */
+#define COPY_MAX_CRLF 8
+/* Room a step needs in the buffer: W = 32 stored, then a stop inside the
+   vector adds at most 2 * COPY_MAX_CRLF + 1. */
+#define COPY_ROOM 64
+
+/*
+ * The stop at r (the bytes before it are produced, up to *wp), r + 2 < e.
+ * Returns where content resumes, with its canonical prefix written at *wp,
+ * or NULL when update_relaxed() must take r.
+ */
+static inline const unsigned char *copy_stop(const unsigned char *r, const unsigned char *e,
+                                             unsigned char **wp)
+{
+    const unsigned char *t = r;
+    unsigned char *w = *wp;
+    unsigned int crlf = 0;
+    bool wsp = false;
+
+    for (;;) {
+        if (*t == ' ' || *t == '\t') {
+            do
+                t++;
+            while (t < e && (*t == ' ' || *t == '\t'));
+            wsp = true; /* one SP if content follows on this line */
+        }
+        if (e - t >= 2 && t[0] == '\r' && t[1] == '\n' && crlf < COPY_MAX_CRLF) {
+            crlf++;
+            wsp = false; /* trailing WSP: dropped */
+            t += 2;
+            if (t < e)
+                continue;
+        }
+        break;
+    }
+    /* content at t?  A CR must be seen not to start a CRLF. */
+    if (e - t < 2 || *t == ' ' || *t == '\t' || (*t == '\r' && t[1] == '\n'))
+        return NULL;
+    if (t == r) {
+        /* a lone CR: content as it is, already in place */
+        *wp = w + 1;
+        return r + 1;
+    }
+    while (crlf-- > 0) {
+        *w++ = '\r';
+        *w++ = '\n';
+    }
+    if (wsp)
+        *w++ = ' ';
+    *wp = w;
+    return t;
+}
+
+#ifdef CANON_SSE2
+static const unsigned char *copy_sse2(ma_canon_body *b, const unsigned char *q,
+                                      const unsigned char *e)
+{
+    const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
+                  lf = _mm_set1_epi8('\n');
+    unsigned char *w = b->buf + b->buf_len;
+    unsigned char *const wlim = b->buf + (MA_CANON_BUF_SIZE - COPY_ROOM);
+
+    while (e - q >= 18) { /* a step reads q[0..17] */
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+        __m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(q + 2));
+        __m128i p0 = _mm_cmpeq_epi8(v0, sp), c0 = _mm_cmpeq_epi8(v0, cr);
+        __m128i s0 = _mm_or_si128(_mm_or_si128(p0, c0), _mm_cmpeq_epi8(v0, tab));
+        __m128i s1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v1, sp), _mm_cmpeq_epi8(v1, cr)),
+                                  _mm_cmpeq_epi8(v1, tab));
+        __m128i s2 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v2, sp), _mm_cmpeq_epi8(v2, cr)),
+                                  _mm_cmpeq_epi8(v2, tab));
+        /* not stops: an SP before content, a CR before LF and content */
+        __m128i good = _mm_or_si128(_mm_andnot_si128(s1, p0),
+                                    _mm_and_si128(c0, _mm_andnot_si128(s2, _mm_cmpeq_epi8(v1, lf))));
+        unsigned int m = (unsigned int)_mm_movemask_epi8(_mm_andnot_si128(good, s0));
+        const unsigned char *r, *t;
+
+        if (w > wlim) {
+            b->buf_len = (size_t)(w - b->buf);
+            flush_buf(b);
+            w = b->buf;
+        }
+        _mm_storeu_si128((__m128i *)(void *)w, v0);
+        if (m == 0) {
+            q += 16;
+            w += 16;
+            continue;
+        }
+        r = q + __builtin_ctz(m);
+        w += r - q;
+        if ((t = copy_stop(r, e, &w)) == NULL) {
+            q = r;
+            break;
+        }
+        q = t;
+    }
+    b->buf_len = (size_t)(w - b->buf);
+    return q;
+}
+#endif
+
+#ifdef CANON_AVX2
+/* The special bytes by low nibble, for one VPSHUFB: a byte is SP, HTAB or
+   CR iff the entry for its low nibble is the byte itself (bytes >= 0x80
+   look up 0, which they are not; 0xff matches no byte below 0x80). */
+#define X 0xff
+#define SPECIAL_BY_NIBBLE ' ', X, X, X, X, X, X, X, X, '\t', X, X, X, '\r', X, X
+#define AVX2_SPECIAL(v, tbl) _mm256_cmpeq_epi8(_mm256_shuffle_epi8((tbl), (v)), (v))
+
+__attribute__((target("avx2"))) static const unsigned char *
+copy_avx2(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
+{
+    const __m256i tbl = _mm256_setr_epi8(SPECIAL_BY_NIBBLE, SPECIAL_BY_NIBBLE);
+    const __m256i sp = _mm256_set1_epi8(' '), cr = _mm256_set1_epi8('\r'),
+                  lf = _mm256_set1_epi8('\n');
+    unsigned char *w = b->buf + b->buf_len;
+    unsigned char *const wlim = b->buf + (MA_CANON_BUF_SIZE - COPY_ROOM);
+
+    while (e - q >= 34) { /* a step reads q[0..33] */
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)q);
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(q + 1));
+        __m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(q + 2));
+        __m256i s1 = AVX2_SPECIAL(v1, tbl);
+        /* not stops: an SP before content, a CR before LF and content */
+        __m256i good = _mm256_or_si256(
+            _mm256_andnot_si256(s1, _mm256_cmpeq_epi8(v0, sp)),
+            _mm256_andnot_si256(AVX2_SPECIAL(v2, tbl),
+                                _mm256_and_si256(_mm256_cmpeq_epi8(v0, cr),
+                                                 _mm256_cmpeq_epi8(v1, lf))));
+        unsigned int m = (unsigned int)_mm256_movemask_epi8(
+            _mm256_andnot_si256(good, AVX2_SPECIAL(v0, tbl)));
+        const unsigned char *r, *t;
+
+        if (w > wlim) {
+            b->buf_len = (size_t)(w - b->buf);
+            flush_buf(b);
+            w = b->buf;
+        }
+        _mm256_storeu_si256((__m256i *)(void *)w, v0);
+        if (m == 0) {
+            q += 32;
+            w += 32;
+            continue;
+        }
+        r = q + __builtin_ctz(m);
+        w += r - q;
+        if ((t = copy_stop(r, e, &w)) == NULL) {
+            q = r;
+            break;
+        }
+        q = t;
+    }
+    b->buf_len = (size_t)(w - b->buf);
+    return q;
+}
+#undef X
+#undef SPECIAL_BY_NIBBLE
+#undef AVX2_SPECIAL
+#endif
+
+/* Content starts at p (nothing held or pending): produce it up to the next
+   byte the copy loops and relaxed_run_end() stop at, which is returned. */
+static const unsigned char *relaxed_copy(ma_canon_body *b, const unsigned char *p,
+                                         const unsigned char *e)
+{
+    const unsigned char *q = p, *r;
+
+#ifdef CANON_AVX2
+    if (b->simd == MA_CANON_SIMD_AVX2)
+        q = copy_avx2(b, p, e);
+    else
+#endif
+#ifdef CANON_SSE2
+    if (b->simd == MA_CANON_SIMD_SSE2)
+        q = copy_sse2(b, p, e);
+#endif
+    /* The rest (the end of the span, or a stop the loop left): from q,
+       which is in content mode (a stop there ends the run at once); p is
+       content, so a scan from p starts after it. */
+    r = relaxed_run_end(q == p ? q + 1 : q, e);
+    put(b, q, (size_t)(r - q));
+    return r;
+}
+
 /* RFC 6376 3.4.4 (a) within lines; (b) through held. */
 static void update_relaxed(ma_canon_body *b, const unsigned char *p, const unsigned char *e)
 {
@@ -422,7 +632,6 @@ static void update_relaxed(ma_canon_body *b, const unsigned char *p, const unsig
             /* a lone CR: content, and so the start of a run */
         }
         /* a run of content from p */
-        q = relaxed_run_end(p + 1, e);
         if (b->held > 0) {
             relaxed_content(b);
         } else if (b->wsp_pending) {
@@ -430,7 +639,7 @@ static void update_relaxed(ma_canon_body *b, const unsigned char *p, const unsig
             b->wsp_pending = false;
         }
         b->content = true;
-        put(b, p, (size_t)(q - p));
+        q = relaxed_copy(b, p, e);
         p = q;
     }
 }
@@ -444,7 +653,27 @@ int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, m
     b->limit = limit;
     b->canon = canon;
     b->status = MA_OK;
+    ma__canon_body_simd(b, MA_CANON_SIMD_AVX2);
     return MA_OK;
+}
+
+int ma__canon_body_simd(ma_canon_body *b, int level)
+{
+    int best = MA_CANON_SIMD_NONE;
+
+    if (b == NULL)
+        return -1;
+#ifdef CANON_SSE2
+    best = MA_CANON_SIMD_SSE2;
+#endif
+#ifdef CANON_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        best = MA_CANON_SIMD_AVX2;
+#endif
+    if (level < MA_CANON_SIMD_NONE)
+        level = MA_CANON_SIMD_NONE;
+    b->simd = (unsigned char)(level < best ? level : best);
+    return b->simd;
 }
 
 int ma__canon_body_update(ma_canon_body *b, const void *data, size_t len)
@@ -588,7 +817,12 @@ static bool is_hwsp(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* RFC 6376 3.4.2, writing into w (room for len + 2 bytes); returns the end. */
+/* relaxed_header() may store this many bytes past its output (copying a
+   vector at a time): its buffer needs len + 2 + HDR_SLACK bytes. */
+#define HDR_SLACK 16
+
+/* RFC 6376 3.4.2, writing into w (room for len + 2 + HDR_SLACK bytes, not
+   overlapping f); returns the end. */
 static char *relaxed_header(char *w, const unsigned char *f, size_t len, size_t colon)
 {
     size_t i;
@@ -613,18 +847,42 @@ static char *relaxed_header(char *w, const unsigned char *f, size_t len, size_t 
     for (i = colon + 1; i < len && is_hwsp(f[i]); i++)
         ;
     while (i < len) {
-        const unsigned char *a = f + i, *q;
-        while (i < len && !is_hwsp(f[i]))
-            i++;
-        q = f + i;
-        if (q > a) {
-            if (sp) {
-                *w++ = ' ';
-                sp = false;
-            }
-            memcpy(w, a, (size_t)(q - a));
-            w += q - a;
+        /* f[i] is content: a run of content and single SPs before content
+           is copied as it is */
+        if (sp) {
+            *w++ = ' ';
+            sp = false;
         }
+#ifdef CANON_SSE2
+        while (len - i >= 16) {
+            const __m128i lim = _mm_set1_epi8(0x20);
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(f + i));
+            /* bytes <= 0x20: the WSP, CR and LF among them stop the copy */
+            unsigned int m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, lim), v));
+            size_t k = 0;
+            _mm_storeu_si128((__m128i *)(void *)w, v);
+            for (; m != 0; m &= m - 1) {
+                unsigned char c;
+                k = (size_t)__builtin_ctz(m);
+                c = f[i + k];
+                if (!is_hwsp(c) || (c == ' ' && i + k + 1 < len && !is_hwsp(f[i + k + 1])))
+                    continue; /* a control byte, or one SP before content */
+                break;
+            }
+            if (m != 0) {
+                w += k;
+                i += k;
+                goto wsp;
+            }
+            w += 16;
+            i += 16;
+        }
+#endif
+        while (i < len && !is_hwsp(f[i]))
+            *w++ = (char)f[i++];
+#ifdef CANON_SSE2
+    wsp:
+#endif
         while (i < len && is_hwsp(f[i])) {
             sp = true;
             i++;
@@ -646,9 +904,9 @@ int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t
     colon = len ? memchr(field, ':', len) : NULL;
     if (colon == NULL)
         return MA_ESYNTAX;
-    if (len > SIZE_MAX - 3)
+    if (len > SIZE_MAX - 3 - HDR_SLACK)
         return MA_ENOMEM;
-    rc = ma__buf_reserve(out, len + 2);
+    rc = ma__buf_reserve(out, len + 2 + HDR_SLACK);
     if (rc != MA_OK)
         return rc;
     w = out->data + out->len;
@@ -690,4 +948,49 @@ int ma__canon_header_hash(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon, co
     if (rc == MA_OK)
         rc = ma__digest_update(d, scratch->data, scratch->len);
     return rc;
+}
+
+int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon,
+                              const char *field, size_t len, size_t gap_off, size_t gap_len,
+                              unsigned int flags)
+{
+    const char *colon;
+    size_t n, tail;
+    char *in, *w;
+    int rc;
+
+    if (d == NULL || scratch == NULL || (field == NULL && len > 0) || gap_off > len
+        || gap_len > len - gap_off || (flags & ~MA_CANON_NO_CRLF) != 0
+        || (canon != MA_DKIM_SIMPLE && canon != MA_DKIM_RELAXED))
+        return MA_EINVAL;
+    colon = gap_off ? memchr(field, ':', gap_off) : NULL;
+    if (colon == NULL)
+        return len > 0 && memchr(field, ':', len) != NULL ? MA_EINVAL : MA_ESYNTAX;
+    tail = len - gap_off - gap_len;
+    if (canon == MA_DKIM_SIMPLE) {
+        rc = ma__digest_update(d, field, gap_off);
+        if (rc == MA_OK && tail > 0)
+            rc = ma__digest_update(d, field + gap_off + gap_len, tail);
+        if (rc == MA_OK && !(flags & MA_CANON_NO_CRLF))
+            rc = ma__digest_update(d, "\r\n", 2);
+        return rc;
+    }
+    /* The two pieces side by side in the upper half of scratch, the
+       canonical form (at most n + 2 + HDR_SLACK bytes) written below them. */
+    n = len - gap_len;
+    ma__buf_reset(scratch);
+    if (n > (SIZE_MAX - 3 - HDR_SLACK) / 2)
+        return MA_ENOMEM;
+    rc = ma__buf_reserve(scratch, 2 * n + 2 + HDR_SLACK);
+    if (rc != MA_OK)
+        return rc;
+    in = scratch->data + n + 2 + HDR_SLACK;
+    memcpy(in, field, gap_off);
+    memcpy(in + gap_off, field + gap_off + gap_len, tail);
+    w = relaxed_header(scratch->data, (const unsigned char *)in, n, (size_t)(colon - field));
+    if (!(flags & MA_CANON_NO_CRLF)) {
+        *w++ = '\r';
+        *w++ = '\n';
+    }
+    return ma__digest_update(d, scratch->data, (size_t)(w - scratch->data));
 }

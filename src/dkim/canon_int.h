@@ -51,6 +51,7 @@ typedef struct ma_canon_body {
     bool content;        /* a byte other than a line end (relaxed: and WSP) was produced */
     bool finished;
     bool tail_text;      /* a canonical byte past the limit is not SP, HTAB, CR or LF */
+    unsigned char simd;  /* relaxed copy loop: MA_CANON_SIMD_* (set by init) */
     size_t buf_len;      /* relaxed: bytes in buf, counted in hashed, not yet fed */
     unsigned char buf[MA_CANON_BUF_SIZE]; /* last: init does not clear it */
 } ma_canon_body;
@@ -65,11 +66,24 @@ typedef struct ma_canon_body {
  */
 int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, ma_digest *digest);
 
+/** Relaxed body copy loops (ma__canon_body_simd()). */
+#define MA_CANON_SIMD_NONE 0 /* portable: scan, then copy each piece */
+#define MA_CANON_SIMD_SSE2 1 /* x86-64: 16 bytes a step, copied as scanned */
+#define MA_CANON_SIMD_AVX2 2 /* x86-64 with AVX2 (checked at run time): 32 bytes */
+
+/**
+ * Choose the relaxed copy loop (for tests and benchmarks; init picks the
+ * best one the CPU has).  A level the build or the CPU lacks is lowered to
+ * one it has.  Every level gives the same output.
+ * @return the level now in use, or -1 for a NULL b.
+ */
+int ma__canon_body_simd(ma_canon_body *b, int level);
+
 /**
  * Canonicalise and hash len more bytes of body (data may be NULL when len
  * is 0).  Simple hands the digest the input's own spans; relaxed gathers
- * short canonical pieces in b's buffer and hands the digest whole buffers
- * (long pieces go straight through), so the digest has seen everything only
+ * canonical bytes in b's buffer and hands the digest whole buffers (some
+ * long pieces go straight through), so the digest has seen everything only
  * after ma__canon_body_finish().
  * @return MA_OK, MA_EINVAL, MA_ESTATE (after finish), or the digest's
  *         failure (sticky: every later call returns it again; a digest that
@@ -141,5 +155,17 @@ int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t
  */
 int ma__canon_header_hash(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon, const char *field,
                           size_t len, unsigned int flags);
+
+/**
+ * As ma__canon_header_hash(), for the field without its bytes
+ * [gap_off, gap_off + gap_len): the signature field with its b= value cut
+ * out (RFC 6376 3.7), without copying it first.  The gap must lie after the
+ * field's first colon.
+ * @return as ma__canon_header_hash(); MA_EINVAL for a gap outside the
+ *         field or not after the colon.
+ */
+int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon,
+                              const char *field, size_t len, size_t gap_off, size_t gap_len,
+                              unsigned int flags);
 
 #endif /* MA_CANON_INT_H */

@@ -125,46 +125,48 @@ void ma__dkim_keymemo_release(ma_dkim_keymemo *own, const ma_ctx *ctx)
         keymemo_destroy(&own->hdr, ctx);
 }
 
-int ma__dkim_keymemo_verify(const ma_dkim_keymemo *k, const ma_dkim_sig *sig,
-                            const unsigned char *hh, size_t hh_len, ma_dkim_reason *reason,
-                            char *problem, size_t psize, unsigned int *bits)
+int ma__dkim_keymemo_check(const ma_dkim_keymemo *k, const ma_dkim_sig *sig,
+                           ma_dkim_reason *reason, char *problem, size_t psize, unsigned int *bits)
 {
     ma_dkim_reason why;
-    int good = 0, rc;
 
     *bits = k->pub != NULL ? ma__pubkey_bits(k->pub) : 0;
+    *reason = MA_DKIM_R_OK;
+    problem[0] = '\0';
     if (k->reason != MA_DKIM_R_OK) {
         *reason = k->reason;
         snprintf(problem, psize, "%s", k->problem);
-        return MA_OK;
+        return 0;
     }
     why = ma__dkim_key_check(&k->key, sig);
     if (why != MA_DKIM_R_OK) {
         *reason = why;
-        snprintf(problem, psize, "the key does not allow this signature");
-        return MA_OK;
+        snprintf(problem, psize, "the key does not allow this signature (%s)",
+                 ma_dkim_reason_name(why));
+        return 0;
     }
     if (k->key_reason != MA_DKIM_R_OK) {
         *reason = k->key_reason;
         snprintf(problem, psize, "%s", k->key_problem);
-        return MA_OK;
+        return 0;
     }
     /* A decoded b= of the wrong size for the key: refused before any use. */
     if (sig->b_len != (ma__pubkey_type(k->pub) == MA_KEY_ED25519 ? 64u : (*bits + 7) / 8)) {
         *reason = MA_DKIM_R_BAD_LENGTH;
         snprintf(problem, psize, "b= is %zu bytes, the key makes signatures of another size",
                  sig->b_len);
-        return MA_OK;
+        return 0;
     }
-    rc = ma__pubkey_verify(k->pub, sig->alg, hh, hh_len, sig->b, sig->b_len, &good);
+    return 1;
+}
+
+int ma__dkim_keymemo_signature(const ma_dkim_keymemo *k, const ma_dkim_sig *sig,
+                               const unsigned char *hh, size_t hh_len, int *good)
+{
+    int rc = ma__pubkey_verify(k->pub, sig->alg, hh, hh_len, sig->b, sig->b_len, good);
     if (rc == MA_ENOMEM)
         return rc;
-    if (rc != MA_OK || !good) {
-        *reason = MA_DKIM_R_SIGNATURE;
-        snprintf(problem, psize, "the signature does not verify");
-        return MA_OK;
-    }
-    *reason = MA_DKIM_R_OK;
-    problem[0] = '\0';
+    if (rc != MA_OK)
+        *good = 0;
     return MA_OK;
 }

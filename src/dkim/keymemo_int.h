@@ -35,15 +35,20 @@ ma_dkim_keymemo *ma__dkim_keymemo_get(const ma_ctx *ctx, const ma_dns_answer *a,
 void ma__dkim_keymemo_release(ma_dkim_keymemo *own, const ma_ctx *ctx);
 
 /*
- * Check signature sig, whose canonical header hash is hh, against the key
- * of memo k, in RFC 6376 6.1.2/6.1.3 order: the record, the key against the
- * signature (hash, type, strict), the decoded key (type, size), the b=
- * length, the signature.  *reason is MA_DKIM_R_OK when it verifies, else
- * why (problem says more); *bits the key size.  The body hash is the
- * caller's.  Returns MA_OK or MA_ENOMEM.
+ * The checks of RFC 6376 6.1.2 that need the key but not the message: the
+ * record, the key against the signature (hash, type, strict), the decoded
+ * key (type, size), the b= length.  Returns 1 when the signature may be
+ * checked, else 0 with *reason and problem saying why; *bits is the key
+ * size.
  */
-int ma__dkim_keymemo_verify(const ma_dkim_keymemo *k, const ma_dkim_sig *sig,
-                            const unsigned char *hh, size_t hh_len, ma_dkim_reason *reason,
-                            char *problem, size_t psize, unsigned int *bits);
+int ma__dkim_keymemo_check(const ma_dkim_keymemo *k, const ma_dkim_sig *sig,
+                           ma_dkim_reason *reason, char *problem, size_t psize, unsigned int *bits);
+
+/*
+ * The signature itself over header hash hh (after ma__dkim_keymemo_check()
+ * and the body hash): *good 1 or 0.  Returns MA_OK or MA_ENOMEM.
+ */
+int ma__dkim_keymemo_signature(const ma_dkim_keymemo *k, const ma_dkim_sig *sig,
+                               const unsigned char *hh, size_t hh_len, int *good);
 
 #endif /* MA_DKIM_KEYMEMO_INT_H */

@@ -891,7 +891,7 @@ int ma__dkim_select_headers(long *idx, ma_dkim_hsel *info, const ma_ctx *ctx, co
                             const ma_dkim_span *names, size_t n)
 {
     size_t nf, nslots = 16, mask, i, total, from_g;
-    size_t *mem, *slots, *group, *rank, *gentries, *gfields, *gstart, *ffill, *fld;
+    size_t *mem, *slots, *group, *rank, *gentries, *gfields, *gstart, *ffill, *fld, *fgroup;
     ma_dkim_hsel dummy;
 
     if (info == NULL)
@@ -909,8 +909,9 @@ int ma__dkim_select_headers(long *idx, ma_dkim_hsel *info, const ma_ctx *ctx, co
         nslots *= 2;
     mask = nslots - 1;
     /* slots | per entry: group, rank | per group (indexed by its first
-       entry): entries, fields, start, fill | per matched field: index */
-    total = nslots + 6 * n + nf;
+       entry): entries, fields, start, fill | per matched field: index |
+       per field: its group */
+    total = nslots + 6 * n + 2 * nf;
     if (total < nslots)
         return MA_ENOMEM;
     mem = ma__calloc(ctx, total, sizeof *mem);
@@ -924,6 +925,7 @@ int ma__dkim_select_headers(long *idx, ma_dkim_hsel *info, const ma_ctx *ctx, co
     gstart = gfields + n;
     ffill = gstart + n;
     fld = ffill + n;
+    fgroup = fld + nf;
 
     /* Group the h= entries by name; rank = how many earlier entries share it. */
     for (i = 0; i < n; i++) {
@@ -938,13 +940,14 @@ int ma__dkim_select_headers(long *idx, ma_dkim_hsel *info, const ma_ctx *ctx, co
         group[i] = g;
         rank[i] = gentries[g]++;
     }
-    /* Count the fields of each group, then lay them out bottom-up. */
+    /* Count the fields of each group (noting each field's group), then lay
+       them out bottom-up. */
     for (i = 0; i < nf; i++) {
         const char *name;
-        size_t name_len, g;
-        if (ma_msg_field(msg, i, &name, &name_len, NULL, NULL) != MA_OK)
-            continue;
-        g = sel_find(slots, mask, names, name, name_len);
+        size_t name_len, g = SIZE_MAX;
+        if (ma_msg_field(msg, i, &name, &name_len, NULL, NULL) == MA_OK)
+            g = sel_find(slots, mask, names, name, name_len);
+        fgroup[i] = g;
         if (g != SIZE_MAX)
             gfields[g]++;
     }
@@ -954,11 +957,7 @@ int ma__dkim_select_headers(long *idx, ma_dkim_hsel *info, const ma_ctx *ctx, co
         total += gfields[i];
     }
     for (i = nf; i-- > 0;) {
-        const char *name;
-        size_t name_len, g;
-        if (ma_msg_field(msg, i, &name, &name_len, NULL, NULL) != MA_OK)
-            continue;
-        g = sel_find(slots, mask, names, name, name_len);
+        size_t g = fgroup[i];
         if (g != SIZE_MAX)
             fld[gstart[g] + ffill[g]++] = i;
     }

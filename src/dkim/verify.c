@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "dkim/canon_int.h"
+#include "dkim/keymemo_int.h"
 #include "dkim/sig_int.h"
 #include "dns/dns_int.h"
 
@@ -94,128 +95,6 @@ static void verdict(dkim_entry *e, int result, ma_dkim_reason reason, const char
     va_end(ap);
 }
 
-/* ----------------------------------------------------------- key memos */
-
-/*
- * The DKIM reading of a TXT answer: how many records, and the one key
- * record parsed and decoded.  Kept with the answer (ma_dns_memo).
- */
-static const char key_memo_kind[] = "dkim-key";
-
-typedef struct key_memo {
-    ma_dns_memo hdr;
-    size_t count;            /* TXT records in the answer */
-    ma_dkim_reason reason;   /* the record: MA_DKIM_R_OK when it parsed */
-    char problem[300];
-    ma_dkim_reason key_reason; /* the key in p= (decoding, size): checked after the
-                                  key-against-signature checks (RFC 6376 6.1.2) */
-    char key_problem[160];
-    ma_dkim_key key;         /* parsed (p= decoded) */
-    int parsed;
-    ma_pubkey *pub;          /* decoded key, or NULL */
-} key_memo;
-
-static void key_memo_destroy(ma_dns_memo *m, const ma_ctx *ctx)
-{
-    key_memo *k = (key_memo *)m;
-    if (k->parsed)
-        ma__dkim_key_free(&k->key, ctx);
-    ma__pubkey_free(k->pub);
-    ma__free(ctx, k);
-}
-
-/* Build the memo of answer a (NULL: out of memory). */
-static key_memo *key_memo_build(const ma_ctx *ctx, const ma_dns_answer *a)
-{
-    key_memo *k = ma__calloc(ctx, 1, sizeof *k);
-    ma_dkim_perr perr;
-    const char *text;
-    size_t len;
-    int rc;
-
-    if (k == NULL)
-        return NULL;
-    k->hdr.kind = key_memo_kind;
-    k->hdr.destroy = key_memo_destroy;
-    k->count = ma_dns_answer_count(a);
-    if (k->count != 1) {
-        /* RFC 6376 3.6.2.2 leaves several records to the verifier; one
-           answer with two keys is ambiguous, so it is refused. */
-        k->reason = k->count == 0 ? MA_DKIM_R_KEY_MISSING : MA_DKIM_R_KEY_MULTIPLE;
-        snprintf(k->problem, sizeof k->problem, "%s",
-                 k->count == 0 ? "no key record" : "more than one key record");
-        return k;
-    }
-    ma_dns_answer_txt(a, 0, &text, &len);
-    rc = ma__dkim_key_parse(&k->key, ctx, text, len, (size_t)ma__limit(ctx, MA_LIMIT_DKIM_KEY_CHARS),
-                            &perr);
-    if (rc == MA_ENOMEM) {
-        ma__free(ctx, k);
-        return NULL;
-    }
-    if (rc != MA_OK) {
-        ma__dkim_key_free(&k->key, ctx);
-        k->reason = perr.reason != MA_DKIM_R_OK ? perr.reason : MA_DKIM_R_KEY_SYNTAX;
-        snprintf(k->problem, sizeof k->problem, "key record: %s", perr.e.text);
-        return k;
-    }
-    k->parsed = 1;
-    rc = ma__pubkey_new(&k->pub, ctx,
-                        k->key.type == MA_DKIM_KEY_ED25519 ? MA_KEY_ED25519 : MA_KEY_RSA,
-                        k->key.p, k->key.p_len);
-    if (rc == MA_ENOMEM) {
-        key_memo_destroy(&k->hdr, ctx);
-        return NULL;
-    }
-    if (rc != MA_OK) {
-        k->pub = NULL;
-        k->key_reason = rc == MA_EUNSUPPORTED ? MA_DKIM_R_KEY_TYPE : MA_DKIM_R_KEY_SYNTAX;
-        snprintf(k->key_problem, sizeof k->key_problem, "p= %s",
-                 rc == MA_EUNSUPPORTED ? "is a key of another type" : "does not decode as a key");
-        return k;
-    }
-    if (ma__pubkey_type(k->pub) == MA_KEY_RSA) {
-        unsigned int bits = ma__pubkey_bits(k->pub);
-        /* RFC 8301 3.2: keys under 1024 bits MUST NOT be considered valid. */
-        if (bits < 1024) {
-            k->key_reason = MA_DKIM_R_KEY_TOO_SMALL;
-            snprintf(k->key_problem, sizeof k->key_problem, "RSA key of %u bits (under 1024)", bits);
-        } else if (bits > ma__limit(ctx, MA_LIMIT_DKIM_RSA_MAX_BITS)) {
-            k->key_reason = MA_DKIM_R_KEY_TOO_LARGE;
-            snprintf(k->key_problem, sizeof k->key_problem, "RSA key of %u bits (over the limit of %llu)",
-                     bits, (unsigned long long)ma__limit(ctx, MA_LIMIT_DKIM_RSA_MAX_BITS));
-        }
-    }
-    return k;
-}
-
-/*
- * The memo of answer a, attached on first use.  When it cannot be attached
- * (an answer of another context) *own is set and the caller frees it.
- */
-static key_memo *key_memo_get(const ma_ctx *ctx, const ma_dns_answer *a, key_memo **own)
-{
-    ma_dns_memo *m = ma__dns_answer_memo(a, key_memo_kind);
-    key_memo *k;
-    *own = NULL;
-    if (m != NULL)
-        return (key_memo *)m;
-    k = key_memo_build(ctx, a);
-    if (k == NULL)
-        return NULL;
-    if (a->ctx == ctx) {
-        m = ma__dns_answer_set_memo(a, &k->hdr);
-        if (m == &k->hdr)
-            return k;
-        if (m != NULL) {
-            key_memo_destroy(&k->hdr, ctx);
-            return (key_memo *)m;
-        }
-    }
-    *own = k;
-    return k;
-}
-
 /* ------------------------------------------------------------ the header */
 
 /* The body hasher for (canon, limit, hash), made on first use. */
@@ -243,6 +122,42 @@ static long hasher_for(dkim_job *d, ma_dkim_canon canon, uint64_t limit, ma_hash
     return (long)d->nh++;
 }
 
+/* Indices of the signed fields kept on the stack up to this many h= names. */
+#define DKIM_IDX_STACK 32
+
+/* The signature field without its b= value (RFC 6376 3.7 step 2), hashed
+   with no final CRLF.  The parse already found the value: b_text points
+   into sig->text, a copy of the field's value. */
+static int hash_sig_field(dkim_job *d, dkim_entry *e, ma_digest *dg)
+{
+    const ma_dkim_sig *sig = &e->sig;
+    const char *raw, *value;
+    size_t raw_len, vlen, voff, boff;
+    ma_buf stripped;
+    int rc;
+
+    rc = ma_msg_field_raw(d->msg, (size_t)e->field, &raw, &raw_len);
+    if (rc == MA_OK)
+        rc = ma_msg_field(d->msg, (size_t)e->field, NULL, NULL, &value, &vlen);
+    if (rc != MA_OK)
+        return rc;
+    voff = (size_t)(value - raw);
+    if (sig->b_text.p != NULL && sig->text != NULL && vlen == sig->text_len
+        && voff <= raw_len && raw_len - voff == vlen && sig->b_text.p >= sig->text
+        && (boff = (size_t)(sig->b_text.p - sig->text)) <= vlen
+        && sig->b_text.len <= vlen - boff)
+        return ma__canon_header_hash_gap(dg, &d->scratch, sig->hcanon, raw, raw_len, voff + boff,
+                                         sig->b_text.len, MA_CANON_NO_CRLF);
+    /* not reached for a signature that parsed; find b= again */
+    ma__buf_init(&stripped, d->job.ctx);
+    rc = ma__dkim_strip_b(&stripped, d->job.ctx, raw, raw_len);
+    if (rc == MA_OK)
+        rc = ma__canon_header_hash(dg, &d->scratch, sig->hcanon, stripped.data, stripped.len,
+                                   MA_CANON_NO_CRLF);
+    ma__buf_free(&stripped);
+    return rc;
+}
+
 /* RFC 6376 3.7: hash the signed fields, then the signature field without
    its b= value and final CRLF. */
 static int header_hash(dkim_job *d, dkim_entry *e)
@@ -250,13 +165,12 @@ static int header_hash(dkim_job *d, dkim_entry *e)
     const ma_ctx *ctx = d->job.ctx;
     ma_dkim_sig *sig = &e->sig;
     ma_digest *dg = NULL;
-    ma_buf stripped;
-    long *idx = NULL;
+    long idx_stack[DKIM_IDX_STACK], *idx = idx_stack;
     const char *raw;
     size_t raw_len, k;
     int rc;
 
-    if (sig->nheaders > 0) {
+    if (sig->nheaders > DKIM_IDX_STACK) {
         idx = ma__calloc(ctx, sig->nheaders, sizeof *idx);
         if (idx == NULL)
             return MA_ENOMEM;
@@ -271,16 +185,10 @@ static int header_hash(dkim_job *d, dkim_entry *e)
         if (rc == MA_OK)
             rc = ma__canon_header_hash(dg, &d->scratch, sig->hcanon, raw, raw_len, 0);
     }
-    ma__free(ctx, idx);
-    ma__buf_init(&stripped, ctx);
+    if (idx != idx_stack)
+        ma__free(ctx, idx);
     if (rc == MA_OK)
-        rc = ma_msg_field_raw(d->msg, (size_t)e->field, &raw, &raw_len);
-    if (rc == MA_OK)
-        rc = ma__dkim_strip_b(&stripped, ctx, raw, raw_len);
-    if (rc == MA_OK)
-        rc = ma__canon_header_hash(dg, &d->scratch, sig->hcanon, stripped.data, stripped.len,
-                                   MA_CANON_NO_CRLF);
-    ma__buf_free(&stripped);
+        rc = hash_sig_field(d, e, dg);
     if (rc == MA_OK)
         rc = ma__digest_final(dg, e->hhash, &e->hhash_len);
     ma__digest_free(dg);
@@ -459,7 +367,7 @@ static int check_entry(dkim_job *d, dkim_entry *e)
     ma_dkim_sig *sig = &e->sig;
     const ma_dns_answer *a = ma__job_answer_get(&d->job, e->qid);
     const dkim_hasher *h = &d->h[e->hasher];
-    key_memo *k, *own = NULL;
+    ma_dkim_keymemo *k, *own = NULL;
     ma_dkim_reason why;
     int good = 0, rc;
 
@@ -476,32 +384,14 @@ static int check_entry(dkim_job *d, dkim_entry *e)
                 ma_dns_rcode_name(ma_dns_answer_rcode(a)));
         return MA_OK;
     }
-    k = key_memo_get(ctx, a, &own);
+    k = ma__dkim_keymemo_get(ctx, a, &own);
     if (k == NULL)
         return MA_ENOMEM;
     if (k->parsed)
         e->testing = k->key.testing;
-    if (k->pub != NULL)
-        e->key_bits = ma__pubkey_bits(k->pub);
-    if (k->reason != MA_DKIM_R_OK) {
-        verdict(e, MA_DKIM_PERMERROR, k->reason, "%s", k->problem);
-        goto out;
-    }
-    why = ma__dkim_key_check(&k->key, sig);
-    if (why != MA_DKIM_R_OK) {
-        verdict(e, MA_DKIM_PERMERROR, why, "the key does not allow this signature (%s)",
-                ma_dkim_reason_name(why));
-        goto out;
-    }
-    if (k->key_reason != MA_DKIM_R_OK) {
-        verdict(e, MA_DKIM_PERMERROR, k->key_reason, "%s", k->key_problem);
-        goto out;
-    }
-    /* A decoded b= of the wrong size for the key: refused before any use. */
-    if (sig->b_len != (ma__pubkey_type(k->pub) == MA_KEY_ED25519 ? 64u
-                                                                 : (e->key_bits + 7) / 8)) {
-        verdict(e, MA_DKIM_PERMERROR, MA_DKIM_R_BAD_LENGTH,
-                "b= is %zu bytes, the key makes signatures of another size", sig->b_len);
+    if (!ma__dkim_keymemo_check(k, sig, &why, e->problem, sizeof e->problem, &e->key_bits)) {
+        e->result = MA_DKIM_PERMERROR;
+        e->reason = why;
         goto out;
     }
     /* 6.1.3: l= longer than the body. */
@@ -515,13 +405,12 @@ static int check_entry(dkim_job *d, dkim_entry *e)
         verdict(e, MA_DKIM_FAIL, MA_DKIM_R_BODY_HASH, "the body hash does not match bh=");
         goto out;
     }
-    rc = ma__pubkey_verify(k->pub, sig->alg, e->hhash, e->hhash_len, sig->b, sig->b_len, &good);
-    if (rc == MA_ENOMEM) {
-        if (own)
-            key_memo_destroy(&own->hdr, ctx);
+    rc = ma__dkim_keymemo_signature(k, sig, e->hhash, e->hhash_len, &good);
+    if (rc != MA_OK) {
+        ma__dkim_keymemo_release(own, ctx);
         return rc;
     }
-    if (rc != MA_OK || !good) {
+    if (!good) {
         verdict(e, MA_DKIM_FAIL, MA_DKIM_R_SIGNATURE, "the signature does not verify");
         goto out;
     }
@@ -535,8 +424,7 @@ static int check_entry(dkim_job *d, dkim_entry *e)
     }
     verdict(e, MA_DKIM_PASS, MA_DKIM_R_OK, "%s", "");
 out:
-    if (own)
-        key_memo_destroy(&own->hdr, ctx);
+    ma__dkim_keymemo_release(own, ctx);
     return MA_OK;
 }
 
