@@ -148,10 +148,35 @@ typedef struct walk {
 } walk;
 
 /* What one _dmarc TXT answer holds. */
+/*
+ * The DMARC reading of a TXT answer, kept with the answer (its memo) so
+ * that evaluations sharing it (a static zone, a cache) parse the record
+ * once: state 1 and the record when exactly one valid DMARC record is
+ * there, else 0.  One kind per mode, the two parse differently.
+ */
+static const char memo_9989[] = "dmarc-9989";
+static const char memo_7489[] = "dmarc-7489";
+
+typedef struct dmarc_memo {
+    ma_dns_memo hdr;
+    int state;
+    ma_dmarc_record rec;
+} dmarc_memo;
+
+static void dmarc_memo_destroy(ma_dns_memo *m, const ma_ctx *ctx)
+{
+    dmarc_memo *dm = (dmarc_memo *)m;
+    if (dm->state == 1)
+        ma__dmarc_record_free(&dm->rec, ctx);
+    ma__free(ctx, dm);
+}
+
+/* What one _dmarc TXT answer holds, for this job. */
 typedef struct found {
     int read;                        /* the answer was examined */
     int state;                       /* 0 none, 1 a valid record, -1 a DNS failure */
-    ma_dmarc_record rec;             /* when state is 1 */
+    const ma_dmarc_record *rec;      /* when state is 1 */
+    dmarc_memo *own;                 /* a memo that could not be attached (freed with the job) */
 } found;
 
 typedef struct dkim_in {
@@ -272,10 +297,12 @@ static size_t label_count(const char *name)
 static int ask_dmarc(dmarc_job *d, const char *name, uint32_t *id)
 {
     char q[300];
-    int n = snprintf(q, sizeof q, "_dmarc.%s", name);
-    if (n < 0 || (size_t)n >= sizeof q)
+    size_t n = strlen(name);
+    if (n > sizeof q - 8)
         return MA_ESYNTAX;
-    return ma__job_ask(&d->job, q, (size_t)n, MA_DNS_TXT, id);
+    memcpy(q, "_dmarc.", 7);
+    memcpy(q + 7, name, n);
+    return ma__job_ask(&d->job, q, n + 7, MA_DNS_TXT, id);
 }
 
 /*
@@ -341,29 +368,51 @@ static const found *record_at(dmarc_job *d, uint32_t id)
         f->state = -1;
         return f;
     }
-    n = ma_dns_answer_count(a);
-    for (i = 0; i < n; i++) {
-        const char *text;
-        size_t len, k = 0;
-        ma_dns_answer_txt(a, i, &text, &len);
-        while (k < len && (text[k] == ' ' || text[k] == '\t'))
-            k++;
-        if (len - k >= 8 && memcmp(text + k, "v=DMARC1", 8) == 0 &&
-            (len - k == 8 || text[k + 8] == ';' || text[k + 8] == ' ' || text[k + 8] == '\t')) {
-            dmarc++;
-            which = i;
+    {
+        const void *kind = d->opts.mode == MA_DMARC_MODE_7489 ? memo_7489 : memo_9989;
+        ma_dns_memo *m = ma__dns_answer_memo(a, kind);
+        dmarc_memo *dm;
+        if (m == NULL) {
+            dm = ma__calloc(d->job.ctx, 1, sizeof *dm);
+            if (dm == NULL)
+                return NULL;
+            dm->hdr.kind = kind;
+            dm->hdr.destroy = dmarc_memo_destroy;
+            n = ma_dns_answer_count(a);
+            for (i = 0; i < n; i++) {
+                const char *text;
+                size_t len, k = 0;
+                ma_dns_answer_txt(a, i, &text, &len);
+                while (k < len && (text[k] == ' ' || text[k] == '\t'))
+                    k++;
+                if (len - k >= 8 && memcmp(text + k, "v=DMARC1", 8) == 0 &&
+                    (len - k == 8 || text[k + 8] == ';' || text[k + 8] == ' ' || text[k + 8] == '\t')) {
+                    dmarc++;
+                    which = i;
+                }
+            }
+            if (dmarc == 1) {
+                const char *text;
+                size_t len;
+                ma_dmarc_perr err;
+                ma_dns_answer_txt(a, which, &text, &len);
+                if (ma__dmarc_record_parse(&dm->rec, d->job.ctx, text, len,
+                                           (ma_dmarc_mode)d->opts.mode, 0, &err) == MA_OK)
+                    dm->state = 1;
+                else
+                    ma__dmarc_record_free(&dm->rec, d->job.ctx);
+            }
+            m = a->ctx == d->job.ctx ? ma__dns_answer_set_memo(a, &dm->hdr) : NULL;
+            if (m == NULL) {
+                f->own = dm; /* another context's answer: this job's alone */
+                m = &dm->hdr;
+            } else if (m != &dm->hdr) {
+                dmarc_memo_destroy(&dm->hdr, d->job.ctx);
+            }
         }
-    }
-    if (dmarc == 1) {
-        const char *text;
-        size_t len;
-        ma_dmarc_perr err;
-        ma_dns_answer_txt(a, which, &text, &len);
-        if (ma__dmarc_record_parse(&f->rec, d->job.ctx, text, len,
-                                   (ma_dmarc_mode)d->opts.mode, 0, &err) == MA_OK)
-            f->state = 1;
-        else
-            ma__dmarc_record_free(&f->rec, d->job.ctx);
+        dm = (dmarc_memo *)m;
+        f->state = dm->state;
+        f->rec = dm->state == 1 ? &dm->rec : NULL;
     }
     return f;
 }
@@ -389,7 +438,7 @@ static void walk_read(dmarc_job *d, const walk *w, const found **recs, const cha
             return;
         }
         if (f->state == 1) {
-            ma_dmarc_psd psd = ma__dmarc_record_psd(&f->rec);
+            ma_dmarc_psd psd = ma__dmarc_record_psd(f->rec);
             recs[*count] = f;
             names[*count] = w->target[i];
             (*count)++;
@@ -419,7 +468,7 @@ static const char *org_from(const walk *w, const found **recs, const char **name
 {
     size_t i;
     for (i = 0; i < n; i++) {
-        ma_dmarc_psd psd = ma__dmarc_record_psd(&recs[i]->rec);
+        ma_dmarc_psd psd = ma__dmarc_record_psd(recs[i]->rec);
         if (psd == MA_DMARC_PSD_N)
             return names[i];
         if (psd == MA_DMARC_PSD_Y && strcmp(names[i], w->start) != 0) {
@@ -668,9 +717,8 @@ static void decide(dmarc_job *d)
     d->disposition = disp_of(d->applied);
     if (d->opts.mode == MA_DMARC_MODE_7489) {
         unsigned int pct = ma__dmarc_record_pct(d->policy);
-        unsigned int draw = d->opts.sample ? d->opts.sample(d->opts.sample_payload) % 100
-                                           : random_draw(d);
-        if (pct < 100 && draw >= pct && d->disposition != MA_DMARC_DISP_NONE) {
+        if (pct < 100 && d->disposition != MA_DMARC_DISP_NONE &&
+            (d->opts.sample ? d->opts.sample(d->opts.sample_payload) % 100 : random_draw(d)) >= pct) {
             d->disposition = milder(d->applied);
             d->override = MA_DMARC_OVERRIDE_SAMPLED_OUT;
         }
@@ -717,7 +765,7 @@ static int policy_9989(dmarc_job *d)
     d->org_domain = org_from(w, recs, names, n);
     if (strcmp(names[0], d->author) == 0) {
         /* 4.10.1: a record at the author domain applies. */
-        d->policy = &recs[0]->rec;
+        d->policy = recs[0]->rec;
         d->policy_domain = names[0];
         d->policy_at_author = 1;
         return MA_OK;
@@ -728,11 +776,11 @@ static int policy_9989(dmarc_job *d)
             break;
     if (i == n)
         for (i = 0; i < n; i++)
-            if (ma__dmarc_record_psd(&recs[i]->rec) == MA_DMARC_PSD_Y)
+            if (ma__dmarc_record_psd(recs[i]->rec) == MA_DMARC_PSD_Y)
                 break;
     if (i == n)
         i = n - 1;
-    d->policy = &recs[i]->rec;
+    d->policy = recs[i]->rec;
     d->policy_domain = names[i];
     return MA_OK;
 }
@@ -746,7 +794,7 @@ static int policy_7489(dmarc_job *d)
     if (f->state < 0)
         goto dnsfail;
     if (f->state == 1) {
-        d->policy = &f->rec;
+        d->policy = f->rec;
         d->policy_domain = d->author;
         d->policy_at_author = 1;
         return MA_OK;
@@ -776,7 +824,7 @@ static int policy_7489(dmarc_job *d)
         say(d, "no DMARC record for %s or %s", d->author, d->org7489);
         return MA_OK;
     }
-    d->policy = &f->rec;
+    d->policy = f->rec;
     d->policy_domain = d->org7489;
     return MA_OK;
 dnsfail:
@@ -861,8 +909,8 @@ static void dmarc_destroy(ma_job *job)
     dmarc_job *d = (dmarc_job *)job;
     size_t i;
     for (i = 0; i < d->nrecords; i++)
-        if (d->records[i] != NULL && d->records[i]->state == 1)
-            ma__dmarc_record_free(&d->records[i]->rec, job->ctx);
+        if (d->records[i] != NULL && d->records[i]->own != NULL)
+            dmarc_memo_destroy(&d->records[i]->own->hdr, job->ctx);
     ma__dmarc_from_free(&d->from, job->ctx);
 }
 
