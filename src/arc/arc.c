@@ -75,6 +75,8 @@ static void arc_fail(arc_job *a, unsigned int i, const char *fmt, ...)
     int n = 0;
     a->result = MA_ARC_FAIL;
     a->fail_i = i;
+    if (i > a->n)
+        a->n = i; /* a failure found while collecting: the sets seen so far */
     if (i > 0)
         n = snprintf(a->problem, sizeof a->problem, "i=%u: ", i);
     va_start(ap, fmt);
