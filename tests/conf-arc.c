@@ -59,6 +59,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "conf-util.h"
 #include "tap.h"
 
 #ifndef MA_TESTSUITES
@@ -71,55 +72,6 @@
 
 /* ----------------------------------------------------------- utilities */
 
-static char *read_file(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL, *nb;
-    size_t len = 0, cap = 0, n;
-
-    *len_out = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 65536;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        errno = EIO;
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *len_out = len;
-    return buf;
-}
-
-static char *dup_mem(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        if (n > 0)
-            memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* a/b[/c]; an over-long path becomes "" (and then fails to open). */
 static void path_join(char *buf, size_t size, const char *a, const char *b, const char *c)
 {
@@ -129,22 +81,6 @@ static void path_join(char *buf, size_t size, const char *a, const char *b, cons
 }
 
 /* A diagnostic line with the bytes escaped. */
-static void diag_bytes(const char *prefix, const char *s, size_t len)
-{
-    size_t i;
-    printf("# %s", prefix);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c >= 0x20 && c < 0x7f)
-            putchar(c);
-        else
-            printf("\\x%02x", c);
-    }
-    putchar('\n');
-}
-
 static const char *name_or(const char *n)
 {
     return n != NULL ? n : "?";
@@ -176,7 +112,7 @@ static void zone_add_txt(zone *zn, const char *name, size_t name_len, const char
     int rc;
     if (name_len > 1 && name[name_len - 1] == '.')
         name_len--;
-    n = dup_mem(name, name_len);
+    n = conf_dup_mem(name, name_len);
     if (n == NULL) {
         zone_fail(zn, "?", "name", MA_ENOMEM);
         return;
@@ -314,7 +250,7 @@ static void diag_run(const run_out *o)
     printf("#   got cv=%s; N=%u oldest-pass=%u fail-instance=%u\n",
            name_or(ma_arc_result_name(o->result)), o->count, o->oldest, o->fail_i);
     if (o->problem[0] != '\0')
-        diag_bytes("  problem: ", o->problem, strlen(o->problem));
+        conf_diag_bytes("  problem: ", o->problem, strlen(o->problem));
     for (k = 1; k <= o->count && k <= CONF_MAX_I; k++)
         printf("#   i=%u: AMS %s, AS %s (d=%s)\n", k, name_or(ma_dkim_result_name(o->ams[k])),
                name_or(ma_dkim_result_name(o->as[k])), o->sealer[k]);
@@ -425,7 +361,7 @@ static void check_zone(tally *t, const char *what, const zone *zn)
     char label[512];
     snprintf(label, sizeof label, "%s: DNS data loaded", what);
     if (!check(t, zn->err[0] == '\0', label))
-        diag_bytes("  ", zn->err, strlen(zn->err));
+        conf_diag_bytes("  ", zn->err, strlen(zn->err));
 }
 
 /* ------------------------------------------------------------ YAML access */
@@ -510,7 +446,7 @@ static void run_valimail_case(tally *t, ma_ctx *ctx, ma_resolver *r, yaml_docume
     if (want < 0) {
         snprintf(label, sizeof label, "%s: cv is Pass, Fail, None or empty", what);
         check(t, 0, label);
-        diag_bytes("  cv: ", (const char *)cv->data.scalar.value, cv->data.scalar.length);
+        conf_diag_bytes("  cv: ", (const char *)cv->data.scalar.value, cv->data.scalar.length);
         return;
     }
     t->cases++;
@@ -609,7 +545,7 @@ static void run_valimail(tally *t, ma_ctx *ctx, const char *root)
     unsigned int docno = 0;
 
     path_join(path, sizeof path, root, "arc-valimail", "arc-draft-validation-tests.yml");
-    text = read_file(path, &len);
+    text = conf_read_file(path, &len);
     if (text == NULL) {
         check(t, 0, VM "arc-draft-validation-tests.yml is readable");
         printf("# %s: %s\n", path, strerror(errno));
@@ -655,7 +591,7 @@ static void run_stalwart_file(tally *t, ma_ctx *ctx, const char *dir, const char
 
     snprintf(what, sizeof what, "stalwart-mail-auth/arc/%s", file);
     path_join(path, sizeof path, dir, file, NULL);
-    text = read_file(path, &len);
+    text = conf_read_file(path, &len);
     memset(&zn, 0, sizeof zn);
     if (text == NULL || ma_static_zone_new(&zn.z, ctx) != MA_OK) {
         check(t, 0, what);
@@ -702,7 +638,7 @@ static void run_stalwart_file(tally *t, ma_ctx *ctx, const char *dir, const char
     if (o.status == MA_OK && o.dkim_problems[0] != '\0') {
         printf("#   %s: %u of %u DKIM signatures pass; the others:\n", what,
                (unsigned)o.dkim_pass, (unsigned)o.ndkim);
-        diag_bytes("    ", o.dkim_problems, strlen(o.dkim_problems));
+        conf_diag_bytes("    ", o.dkim_problems, strlen(o.dkim_problems));
     }
 out:
     ma_resolver_free(r);

@@ -76,6 +76,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "conf-util.h"
 #include "tap.h"
 
 #ifndef MA_TESTSUITES
@@ -89,77 +90,12 @@
 
 /* ----------------------------------------------------------- utilities */
 
-static char *read_file(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL, *nb;
-    size_t len = 0, cap = 0, n;
-
-    *len_out = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 65536;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        errno = EIO;
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *len_out = len;
-    return buf;
-}
-
-static char *dup_mem(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        if (n > 0)
-            memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 static void copy_str(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src != NULL ? src : "");
 }
 
 /* A diagnostic line with the bytes escaped. */
-static void diag_bytes(const char *prefix, const char *s, size_t len)
-{
-    size_t i;
-    printf("# %s", prefix);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c >= 0x20 && c < 0x7f)
-            putchar(c);
-        else
-            printf("\\x%02x", c);
-    }
-    putchar('\n');
-}
-
 static int64_t fixed_clock(void *payload)
 {
     return *(const int64_t *)payload;
@@ -185,7 +121,7 @@ static int ydoc_load(ydoc *y, const char *path, char *err, size_t errsize)
 {
     yaml_parser_t parser;
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = conf_read_file(path, &len);
     int ok_load;
 
     y->loaded = 0;
@@ -290,7 +226,7 @@ static char *zone_name(const char *name, size_t len)
 {
     if (len > 1 && name[len - 1] == '.')
         len--;
-    return dup_mem(name, len);
+    return conf_dup_mem(name, len);
 }
 
 static int zone_add_txt(zone *zn, const char *name, size_t name_len, const char *text, size_t len)
@@ -420,7 +356,7 @@ static void diag_sig(const run_out *o, size_t i)
            name_or(ma_dkim_reason_name(s->reason)), s->domain, s->selector,
            name_or(ma_dkim_alg_name(s->alg)), s->bits);
     if (s->problem[0] != '\0')
-        diag_bytes("  problem: ", s->problem, strlen(s->problem));
+        conf_diag_bytes("  problem: ", s->problem, strlen(s->problem));
 }
 
 /* --------------------------------------------------------- expectations */
@@ -672,7 +608,7 @@ static void check_zone(tally *t, const char *what, const zone *zn)
     char label[512];
     snprintf(label, sizeof label, "%s: DNS data loaded", what);
     if (!check(t, zn->err[0] == '\0', label))
-        diag_bytes("  ", zn->err, strlen(zn->err));
+        conf_diag_bytes("  ", zn->err, strlen(zn->err));
 }
 
 /* ------------------------------------------- "name TXT value" key lists */
@@ -743,14 +679,14 @@ static void zone_add_value(zone *zn, const char *dir, const char *name, size_t n
     size_t clen;
 
     if (value_len > 1 && value[0] == '@') {
-        file = dup_mem(value + 1, value_len - 1);
+        file = conf_dup_mem(value + 1, value_len - 1);
         if (file == NULL) {
             zone_fail(zn, "?", "file name", MA_ENOMEM);
             return;
         }
         path_join(path, sizeof path, dir, file, NULL);
         free(file);
-        content = read_file(path, &clen);
+        content = conf_read_file(path, &clen);
         if (content == NULL) {
             zone_fail(zn, path, strerror(errno), MA_OK);
             return;
@@ -831,9 +767,9 @@ static void run_rfc8463_sign(suite *s, ydoc *y, const char *dir)
         so.body_canon = strstr(canon, "/relaxed") != NULL ? MA_DKIM_RELAXED : MA_DKIM_SIMPLE;
         clock_ms = (int64_t)strtoll(ts, NULL, 10) * 1000;
         path_join(path, sizeof path, dir, msgname, NULL);
-        msgtext = read_file(path, &msglen);
+        msgtext = conf_read_file(path, &msglen);
         path_join(path, sizeof path, dir, keyname, NULL);
-        keytext = read_file(path, &keylen);
+        keytext = conf_read_file(path, &keylen);
         rc = msgtext && keytext ? ctx_new(&ctx, &clock_ms) : MA_EIO;
         if (rc == MA_OK)
             rc = ma_dkim_signer_new(&signer, ctx, &so, keytext, keylen);
@@ -908,9 +844,9 @@ static void run_rfc8463(suite *s)
     }
     snprintf(what, sizeof what, "dkim-rfc8463/%s", msgname);
     path_join(path, sizeof path, dir, msgname, NULL);
-    msgtext = read_file(path, &msglen);
+    msgtext = conf_read_file(path, &msglen);
     path_join(path, sizeof path, dir, zonename, NULL);
-    keytext = read_file(path, &keylen);
+    keytext = conf_read_file(path, &keylen);
     if (msgtext == NULL || keytext == NULL) {
         check(&s->t, 0, "dkim-rfc8463: message and zone readable");
         goto out;
@@ -971,7 +907,7 @@ static void run_dkimpy_vector(suite *s, ydoc *y, yaml_node_t *v, const char *dir
         return;
     }
     path_join(path, sizeof path, dir, msgname, NULL);
-    msgtext = read_file(path, &msglen);
+    msgtext = conf_read_file(path, &msglen);
     if (msgtext == NULL || ma_static_zone_new(&zn.z, s->ctx) != MA_OK) {
         check(&s->t, 0, what);
         tap_diag("message unreadable, or ma_static_zone_new failed");
@@ -1050,7 +986,7 @@ static void run_dkimpy(suite *s)
 
     path_join(dir, sizeof dir, s->root, "dkim-dkimpy", NULL);
     path_join(path, sizeof path, dir, "keys.list", NULL);
-    keytext = read_file(path, &keylen);
+    keytext = conf_read_file(path, &keylen);
     if (keytext == NULL) {
         check(&s->t, 0, "dkim-dkimpy/keys.list readable");
         return;
@@ -1213,7 +1149,7 @@ static void run_maildkim_file(suite *s, ydoc *y, yaml_node_t *e, const char *dir
         return;
     }
     path_join(path, sizeof path, dir, file, NULL);
-    msgtext = read_file(path, &msglen);
+    msgtext = conf_read_file(path, &msglen);
     if (msgtext == NULL) {
         check(&s->t, 0, what);
         printf("# cannot read %s: %s\n", path, strerror(errno));
@@ -1287,7 +1223,7 @@ static void run_maildkim(suite *s)
     path_join(dir, sizeof dir, s->root, "dkim-maildkim", NULL);
     path_join(path, sizeof path, dir, "FAKE_DNS.dat", NULL);
     memset(&zn, 0, sizeof zn);
-    dnstext = read_file(path, &dnslen);
+    dnstext = conf_read_file(path, &dnslen);
     if (dnstext == NULL || ma_static_zone_new(&zn.z, s->ctx) != MA_OK) {
         check(&s->t, 0, "dkim-maildkim/FAKE_DNS.dat loads");
         free(dnstext);
@@ -1330,7 +1266,7 @@ static void run_stalwart_file(suite *s, const char *dir, const char *file)
 
     snprintf(what, sizeof what, "stalwart-mail-auth/dkim/%s", file);
     path_join(path, sizeof path, dir, file, NULL);
-    text = read_file(path, &len);
+    text = conf_read_file(path, &len);
     memset(&zn, 0, sizeof zn);
     if (text == NULL || ma_static_zone_new(&zn.z, s->ctx) != MA_OK) {
         check(&s->t, 0, what);

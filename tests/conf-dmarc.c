@@ -71,6 +71,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "conf-util.h"
 #include "tap.h"
 #include "dmarc/from_int.h"
 #include "dmarc/record_int.h"
@@ -83,44 +84,6 @@
 
 /* ----------------------------------------------------------- utilities */
 
-static char *read_file(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL, *nb;
-    size_t len = 0, cap = 0, n;
-
-    *len_out = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - len < 1024) {
-            cap = cap ? cap * 2 : 16384;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        errno = EIO;
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *len_out = len;
-    return buf;
-}
-
 /* a/b; an over-long path becomes "" (and then fails to open). */
 static void path_join(char *buf, size_t size, const char *a, const char *b)
 {
@@ -130,22 +93,6 @@ static void path_join(char *buf, size_t size, const char *a, const char *b)
 }
 
 /* A diagnostic line with the bytes escaped. */
-static void diag_bytes(const char *prefix, const char *s, size_t len)
-{
-    size_t i;
-    printf("# %s", prefix);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c >= 0x20 && c < 0x7f)
-            putchar(c);
-        else
-            printf("\\x%02x", c);
-    }
-    putchar('\n');
-}
-
 static const char *or_q(const char *s)
 {
     return s != NULL ? s : "?";
@@ -277,7 +224,7 @@ static int ydoc_load(ydoc *y, const char *path, char *err, size_t errsize)
 {
     yaml_parser_t parser;
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = conf_read_file(path, &len);
     int loaded;
 
     y->loaded = 0;
@@ -843,7 +790,7 @@ static void run_align_case(env *e, ydoc *y, const yaml_node_t *c, const align_se
                          outcome == 0 ? "aligned" : "not aligned");
                 if (!check(t, suite_ok, label, todo) || todo != NULL) {
                     printf("#   got %s\n", align_name(got));
-                    diag_bytes("  ", detail, strlen(detail));
+                    conf_diag_bytes("  ", detail, strlen(detail));
                 }
                 if (todo != NULL) {
                     /* The RFC: a name with empty labels never aligns. */
@@ -852,7 +799,7 @@ static void run_align_case(env *e, ydoc *y, const yaml_node_t *c, const align_se
                              "RFC: not aligned", n, setups[s].name, mode, spf ? "aspf" : "adkim",
                              author, spf ? "SPF MAIL FROM" : "DKIM d=", id);
                     if (!check(t, got == A_NOT_ALIGNED || got == A_REFUSED, label, NULL))
-                        diag_bytes("  ", detail, strlen(detail));
+                        conf_diag_bytes("  ", detail, strlen(detail));
                 }
             }
         }
@@ -1060,7 +1007,7 @@ typedef struct psl_case {
 static int psl_cases(const char *path, psl_case *out, int max, char *err, size_t errsize)
 {
     size_t len, pos = 0;
-    char *text = read_file(path, &len);
+    char *text = conf_read_file(path, &len);
     int n = 0, line = 0;
 
     if (text == NULL) {

@@ -8,46 +8,6 @@
 
 #include "conf-spf.h"
 
-char *conf_read_file(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL, *nb;
-    size_t len = 0, cap = 0, n;
-    int saved;
-
-    *len_out = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 65536;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                saved = ENOMEM;
-                goto fail;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        saved = EIO;
-        goto fail;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *len_out = len;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    errno = saved;
-    return NULL;
-}
-
 static int64_t conf_fixed_clock(void *payload)
 {
     (void)payload;
@@ -201,27 +161,6 @@ int conf_matches(const conf_outcome *o, const conf_expect *e)
             return 0;
     }
     return 1;
-}
-
-void conf_diag_bytes(const char *prefix, const char *s, size_t len)
-{
-    size_t i;
-    fputs("# ", stdout);
-    fputs(prefix, stdout);
-    if (s == NULL) {
-        fputs("(null)\n", stdout);
-        return;
-    }
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c >= 0x20 && c < 0x7f)
-            putchar(c);
-        else
-            printf("\\x%02x", c);
-    }
-    putchar('\n');
 }
 
 static const char *conf_name(int r)

@@ -17,6 +17,7 @@
 #include "mailauth/addr.h"
 #include "mailauth/dns.h"
 #include "mailauth/spf.h"
+#include "conf-util.h"
 
 /* The fixed clock of every check (2023-11-14T22:13:20Z), so %{t} is stable. */
 #define CONF_CLOCK_MS INT64_C(1700000000000)
@@ -29,9 +30,6 @@
 /* Most results one expectation may accept (openspf lists a few). */
 #define CONF_MAX_WANT 8
 
-/* Read a whole file into a NUL-terminated malloc'd buffer.  NULL on error
-   (errno set). */
-char *conf_read_file(const char *path, size_t *len_out);
 
 /* A context whose clock always reads CONF_CLOCK_MS.  MA_OK or a status. */
 int conf_ctx_new(ma_ctx **out);
@@ -97,8 +95,6 @@ int conf_matches(const conf_outcome *o, const conf_expect *e);
  */
 void conf_diag(const conf_check *c, const conf_outcome *o, const conf_expect *e);
 
-/* Print one diagnostic line "# <prefix><bytes, escaped>". */
-void conf_diag_bytes(const char *prefix, const char *s, size_t len);
 
 /*
  * The reason a suite case is a known disagreement with the RFC (reported as
