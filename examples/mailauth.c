@@ -839,6 +839,35 @@ static int message_error(const char *cmd, const char *name, ma_msg *msg, int rc)
     return CLI_ERROR;
 }
 
+/*
+ * Feed the message in path (standard input for NULL or "-") to msg and
+ * finish it; errors are reported as cmd's.  CLI_OK or CLI_ERROR.
+ */
+static int stream_message(const char *cmd, const char *path, ma_msg *msg)
+{
+    const char *name = input_name(path);
+    char buf[65536];
+    size_t got;
+    FILE *in = open_input(cmd, path);
+    int rc = MA_OK, ret = CLI_OK;
+
+    if (in == NULL)
+        return CLI_ERROR;
+    while (rc == MA_OK && (got = fread(buf, 1, sizeof buf, in)) > 0)
+        rc = ma_msg_write(msg, buf, got);
+    if (rc == MA_OK && ferror(in)) {
+        errmsg("%s: cannot read %s: %s", cmd, name, strerror(errno));
+        ret = CLI_ERROR;
+    } else {
+        if (rc == MA_OK)
+            rc = ma_msg_finish(msg);
+        if (rc != MA_OK)
+            ret = message_error(cmd, name, msg, rc);
+    }
+    close_input(in);
+    return ret;
+}
+
 /* Parse an unsigned decimal number in [min, max]. */
 static int parse_uint(const char *text, unsigned long long min, unsigned long long max,
                       unsigned long long *v)
@@ -960,13 +989,11 @@ static int cmd_dkim_verify(cli *c, int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *path = NULL, *name;
-    FILE *in = NULL;
+    const char *path = NULL;
     ma_msg *msg = NULL;
     ma_job *job = NULL;
     ma_resolver *resolver;
-    char buf[65536];
-    size_t i, n, got;
+    size_t i, n;
     int opt, rc, ret = CLI_OK;
 
     getopt_restart();
@@ -983,7 +1010,6 @@ static int cmd_dkim_verify(cli *c, int argc, char **argv)
     }
     if (optind < argc)
         path = argv[optind];
-    name = input_name(path);
 
     rc = ma_msg_new(&msg, c->ctx);
     if (rc == MA_OK)
@@ -995,25 +1021,9 @@ static int cmd_dkim_verify(cli *c, int argc, char **argv)
         ret = CLI_ERROR;
         goto out;
     }
-    in = open_input("dkim-verify", path);
-    if (in == NULL) {
-        ret = CLI_ERROR;
+    ret = stream_message("dkim-verify", path, msg);
+    if (ret != CLI_OK)
         goto out;
-    }
-    rc = MA_OK;
-    while (rc == MA_OK && (got = fread(buf, 1, sizeof buf, in)) > 0)
-        rc = ma_msg_write(msg, buf, got);
-    if (rc == MA_OK && ferror(in)) {
-        errmsg("dkim-verify: cannot read %s: %s", name, strerror(errno));
-        ret = CLI_ERROR;
-        goto out;
-    }
-    if (rc == MA_OK)
-        rc = ma_msg_finish(msg);
-    if (rc != MA_OK) {
-        ret = message_error("dkim-verify", name, msg, rc);
-        goto out;
-    }
     ret = cli_run_job(c, job, "dkim-verify: verification failed", &resolver);
     if (ret != CLI_OK)
         goto out;
@@ -1034,7 +1044,6 @@ static int cmd_dkim_verify(cli *c, int argc, char **argv)
             dkim_print_plain(job, i);
     }
 out:
-    close_input(in);
     ma_job_free(job);
     ma_msg_free(msg);
     return ret;
@@ -1911,15 +1920,12 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     size_t nsealers = 0, i;
     ma_spf_params p = MA_SPF_PARAMS_INIT;
     ma_dmarc_opts o = MA_DMARC_OPTS_INIT;
-    const char *path = NULL, *name, *sender, *dom;
-    FILE *in = NULL;
+    const char *path = NULL, *sender, *dom;
     ma_msg *msg = NULL;
     ma_job *spf = NULL, *dkim = NULL, *dmarc = NULL, *arc = NULL;
     ma_psl *psl = NULL;
     ma_resolver *resolver;
     char *authres = NULL, *norm = NULL;
-    char buf[65536];
-    size_t got;
     int opt, rc, mode = MA_DMARC_MODE_9989, spf_res, ret = CLI_OK;
 
     memset(val, 0, sizeof val);
@@ -2009,7 +2015,6 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     o.mode = mode;
     o.psl = psl;
 
-    name = input_name(path);
     p.sender = sender;
     p.helo = val[DM_OPT_HELO];
     rc = ma_msg_new(&msg, c->ctx);
@@ -2032,25 +2037,9 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
         ret = CLI_ERROR;
         goto out;
     }
-    in = open_input("dmarc", path);
-    if (in == NULL) {
-        ret = CLI_ERROR;
+    ret = stream_message("dmarc", path, msg);
+    if (ret != CLI_OK)
         goto out;
-    }
-    rc = MA_OK;
-    while (rc == MA_OK && (got = fread(buf, 1, sizeof buf, in)) > 0)
-        rc = ma_msg_write(msg, buf, got);
-    if (rc == MA_OK && ferror(in)) {
-        errmsg("dmarc: cannot read %s: %s", name, strerror(errno));
-        ret = CLI_ERROR;
-        goto out;
-    }
-    if (rc == MA_OK)
-        rc = ma_msg_finish(msg);
-    if (rc != MA_OK) {
-        ret = message_error("dmarc", name, msg, rc);
-        goto out;
-    }
 
     ret = cli_run_job(c, spf, "dmarc: SPF check failed", &resolver);
     if (ret == CLI_OK)
@@ -2090,7 +2079,6 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     else
         dmarc_print_plain(dmarc, spf_res, dom, dkim, authres);
 out:
-    close_input(in);
     ma_free(c->ctx, authres);
     ma_job_free(dmarc);
     ma_job_free(arc);
