@@ -675,6 +675,37 @@ static void test_oom(void)
     ma_ctx_free(c);
 }
 
+/* The bounds are context limits: lowered, they bite at the new value. */
+static void test_ctx_limits(void)
+{
+    static const char two[] = "mx; spf=pass; dkim=pass";
+    static const char three[] = "mx; spf=pass; dkim=pass; dmarc=pass";
+    static const char props[] = "mx; spf=pass smtp.mailfrom=a@b.ex smtp.helo=h.ex";
+    ma_ctx *lc = NULL;
+    ma_authres *ar = NULL;
+    size_t off = 0;
+    const char *what = NULL;
+    ma_ctx_new(&lc, NULL);
+    ma_ctx_set_limit(lc, MA_LIMIT_AUTHRES_RESULTS, 2);
+    ma_ctx_set_limit(lc, MA_LIMIT_AUTHRES_PROPS, 1);
+    ma_ctx_set_limit(lc, MA_LIMIT_AUTHRES_VALUE_BYTES, 8);
+    is_int(ma_authres_parse(&ar, &off, &what, lc, two, strlen(two)), MA_OK, "limits: 2 results within 2");
+    ma_authres_free(ar);
+    ar = NULL;
+    is_int(ma_authres_parse(&ar, &off, &what, lc, three, strlen(three)), MA_ELIMIT,
+           "limits: 3 results over MA_LIMIT_AUTHRES_RESULTS=2");
+    ma_authres_free(ar);
+    ar = NULL;
+    is_int(ma_authres_parse(&ar, &off, &what, lc, props, strlen(props)), MA_ELIMIT,
+           "limits: 2 properties over MA_LIMIT_AUTHRES_PROPS=1");
+    ma_authres_free(ar);
+    ar = NULL;
+    is_int(ma_authres_new(&ar, lc, "mx.example.org"), MA_ELIMIT,
+           "limits: a 14-byte authserv-id over MA_LIMIT_AUTHRES_VALUE_BYTES=8");
+    ma_authres_free(ar);
+    ma_ctx_free(lc);
+}
+
 int main(void)
 {
     if (ma_ctx_new(&ctx, NULL) != MA_OK)
@@ -687,6 +718,7 @@ int main(void)
     test_round_trip();
     test_select();
     test_oom();
+    test_ctx_limits();
     ma_ctx_free(ctx);
     return tap_done();
 }

@@ -14,12 +14,12 @@
  * quoted-string loses its quotes and backslashes; an address whose
  * local-part is a quoted-string ("a b"@example.com) is kept as written.
  *
- * Bounds (they are constants now and should become the context limits
- * MA_LIMIT_AUTHRES_RESULTS, MA_LIMIT_AUTHRES_PROPS and
- * MA_LIMIT_AUTHRES_VALUE_BYTES): MA_AUTHRES_MAX_RESULTS results per field,
- * MA_AUTHRES_MAX_PROPS properties per result, MA_AUTHRES_MAX_VALUE bytes per
- * value or keyword.  Exceeding one is MA_ELIMIT; parsing is linear in the
- * input whatever it holds.
+ * Bounds are the context limits MA_LIMIT_AUTHRES_RESULTS (results per
+ * field), MA_LIMIT_AUTHRES_PROPS (properties per result) and
+ * MA_LIMIT_AUTHRES_VALUE_BYTES (bytes per value or keyword), read when an
+ * object is made; their defaults are the MA_AUTHRES_MAX_* values below.
+ * Exceeding one is MA_ELIMIT; parsing is linear in the input whatever it
+ * holds.
  */
 #ifndef MAILAUTH_AUTHRES_H
 #define MAILAUTH_AUTHRES_H
@@ -31,11 +31,11 @@
 extern "C" {
 #endif
 
-/** Results one field may hold (to become MA_LIMIT_AUTHRES_RESULTS). */
+/** Default of MA_LIMIT_AUTHRES_RESULTS: results one field may hold. */
 #define MA_AUTHRES_MAX_RESULTS 64
-/** Properties one result may hold (to become MA_LIMIT_AUTHRES_PROPS). */
+/** Default of MA_LIMIT_AUTHRES_PROPS: properties one result may hold. */
 #define MA_AUTHRES_MAX_PROPS 32
-/** Bytes of one decoded value or keyword (to become MA_LIMIT_AUTHRES_VALUE_BYTES). */
+/** Default of MA_LIMIT_AUTHRES_VALUE_BYTES: bytes of one decoded value or keyword. */
 #define MA_AUTHRES_MAX_VALUE 512
 
 /** One Authentication-Results field's content, parsed or being built. */
@@ -123,8 +123,8 @@ MA_EXTERN(int) ma_authres_prop(const ma_authres *ar, size_t i, size_t j, const c
  * means none; reason (reason_len bytes, may hold any safe text) is NULL
  * for none.
  * @return MA_OK, MA_EINVAL (NULL ar, bad keyword, unsafe reason),
- *         MA_ELIMIT (MA_AUTHRES_MAX_RESULTS, or a reason longer than
- *         MA_AUTHRES_MAX_VALUE), MA_ENOMEM.
+ *         MA_ELIMIT (MA_LIMIT_AUTHRES_RESULTS, or a reason longer than
+ *         MA_LIMIT_AUTHRES_VALUE_BYTES), MA_ENOMEM.
  */
 MA_EXTERN(int) ma_authres_add(ma_authres *ar, const char *method, unsigned long method_version,
                               const char *result, const char *reason, size_t reason_len);
@@ -143,7 +143,7 @@ MA_EXTERN(int) ma_authres_add(ma_authres *ar, const char *method, unsigned long 
  * "example.com(foo" or "x; dkim=pass" can never be read as a comment or a
  * further result.
  * @return MA_OK, MA_EINVAL (NULL ar, no result yet, bad keyword, unsafe
- *         value), MA_ELIMIT (MA_AUTHRES_MAX_PROPS, MA_AUTHRES_MAX_VALUE),
+ *         value), MA_ELIMIT (MA_LIMIT_AUTHRES_PROPS, MA_LIMIT_AUTHRES_VALUE_BYTES),
  *         MA_ENOMEM.
  */
 MA_EXTERN(int) ma_authres_add_prop(ma_authres *ar, const char *ptype, const char *property,

@@ -227,11 +227,17 @@ typedef enum ma_limit {
     /** Base64 characters of a DKIM key record's p= (default 2048). */
     MA_LIMIT_DKIM_KEY_CHARS = 21,
     /** Terms (mechanisms and modifiers) of one SPF record (default 512). */
-    MA_LIMIT_SPF_TERMS = 22
+    MA_LIMIT_SPF_TERMS = 22,
+    /** Results in one Authentication-Results field (default 64). */
+    MA_LIMIT_AUTHRES_RESULTS = 23,
+    /** Properties of one Authentication-Results result (default 32). */
+    MA_LIMIT_AUTHRES_PROPS = 24,
+    /** Bytes of one Authentication-Results value or keyword (default 512). */
+    MA_LIMIT_AUTHRES_VALUE_BYTES = 25
 } ma_limit;
 
 /** Number of limits defined by this version of the library. */
-#define MA_LIMIT_COUNT 23
+#define MA_LIMIT_COUNT 26
 
 /**
  * Set a limit.  Call during setup only, before the context is shared.

@@ -22,6 +22,9 @@ ma_authres *ma__authres_alloc(ma_ctx *ctx)
         return NULL;
     ar->ctx = ctx;
     ma__buf_init(&ar->strs, ctx);
+    ar->max_results = (size_t)ma__limit(ctx, MA_LIMIT_AUTHRES_RESULTS);
+    ar->max_props = (size_t)ma__limit(ctx, MA_LIMIT_AUTHRES_PROPS);
+    ar->max_value = (size_t)ma__limit(ctx, MA_LIMIT_AUTHRES_VALUE_BYTES);
     return ar;
 }
 
@@ -54,13 +57,13 @@ static const char *str_at(const ma_authres *ar, size_t off)
 static int res_push(ma_authres *ar)
 {
     ma_authres_res_rec *r;
-    if (ar->nres >= MA_AUTHRES_MAX_RESULTS)
+    if (ar->nres >= ar->max_results)
         return MA_ELIMIT;
     if (ar->nres == ar->capres) {
         size_t cap = ar->capres ? ar->capres * 2 : 4;
         ma_authres_res_rec *n;
-        if (cap > MA_AUTHRES_MAX_RESULTS)
-            cap = MA_AUTHRES_MAX_RESULTS;
+        if (cap > ar->max_results)
+            cap = ar->max_results;
         n = ma__realloc(ar->ctx, ar->res, cap * sizeof(*n));
         if (n == NULL)
             return MA_ENOMEM;
@@ -76,7 +79,7 @@ static int res_push(ma_authres *ar)
 static int prop_push(ma_authres *ar, size_t ptype, size_t property, size_t value)
 {
     ma_authres_res_rec *r = &ar->res[ar->nres - 1];
-    if (r->nprops >= MA_AUTHRES_MAX_PROPS)
+    if (r->nprops >= ar->max_props)
         return MA_ELIMIT;
     if (ar->nprops == ar->capprops) {
         size_t cap = ar->capprops ? ar->capprops * 2 : 8;
@@ -210,7 +213,7 @@ static int read_keyword(parser *p, size_t *off, size_t *n)
     *n = p->pos - start;
     if (*n == 0)
         return MA_OK;
-    if (*n > MA_AUTHRES_MAX_VALUE)
+    if (*n > p->ar->max_value)
         return fail(p, MA_ELIMIT, start, "keyword too long");
     *off = p->ar->strs.len;
     rc = ma__buf_reserve(&p->ar->strs, *n + 1);
@@ -278,7 +281,7 @@ static int read_quoted(parser *p, int decode, size_t *n)
         } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
             return fail(p, MA_ESYNTAX, p->pos, "control character in quoted-string");
         }
-        if (*n >= MA_AUTHRES_MAX_VALUE + 2)
+        if (*n >= p->ar->max_value + 2)
             return fail(p, MA_ELIMIT, start, "value too long");
         if ((rc = ma__buf_putc(&p->ar->strs, (char)c)) != MA_OK)
             return rc;
@@ -294,7 +297,7 @@ static int read_run(parser *p, int (*ok)(int), size_t *n)
     size_t start = p->pos;
     while (p->pos < p->len && ok(p->s[p->pos])) {
         p->pos++;
-        if (p->pos - start > MA_AUTHRES_MAX_VALUE)
+        if (p->pos - start > p->ar->max_value)
             return fail(p, MA_ELIMIT, start, "value too long");
     }
     *n = p->pos - start;
@@ -339,7 +342,7 @@ static int read_value(parser *p, size_t *off, int allow_empty, const char *missi
     } else if (!allow_empty || (p->pos < p->len && p->s[p->pos] != ';')) {
         return fail(p, MA_ESYNTAX, start, missing);
     }
-    if (n > MA_AUTHRES_MAX_VALUE)
+    if (n > p->ar->max_value)
         return fail(p, MA_ELIMIT, start, "value too long");
     return ma__buf_putc(&p->ar->strs, '\0');
 }
@@ -401,7 +404,7 @@ static int parse_resinfo_tail(parser *p)
             p->pos++;
             if ((rc = read_value(p, &val, 1, "missing property value")) != MA_OK)
                 return rc;
-            if (r->nprops >= MA_AUTHRES_MAX_PROPS)
+            if (r->nprops >= p->ar->max_props)
                 return fail(p, MA_ELIMIT, kstart, "too many properties");
             if ((rc = prop_push(ar, k, prop, val)) != MA_OK)
                 return rc;
@@ -420,7 +423,7 @@ static int parse_resinfo_tail(parser *p)
                 /* "word=value" without a ptype (Microsoft's action=none) */
                 if ((rc = read_value(p, &val, 1, "missing property value")) != MA_OK)
                     return rc;
-                if (r->nprops >= MA_AUTHRES_MAX_PROPS)
+                if (r->nprops >= p->ar->max_props)
                     return fail(p, MA_ELIMIT, kstart, "too many properties");
                 if ((rc = str_add(ar, "", 0, &empty)) != MA_OK)
                     return rc;
@@ -457,7 +460,7 @@ int ma__authres_parse_into(ma_authres *ar, const char *in, size_t len, size_t *e
     if (at(&p, '"')) {
         if ((rc = read_quoted(&p, 1, &n)) != MA_OK)
             goto out;
-        if (n > MA_AUTHRES_MAX_VALUE) {
+        if (n > ar->max_value) {
             rc = fail(&p, MA_ELIMIT, start, "value too long");
             goto out;
         }
@@ -532,7 +535,7 @@ int ma__authres_parse_into(ma_authres *ar, const char *in, size_t len, size_t *e
             none = 1;
             continue;
         }
-        if (ar->nres >= MA_AUTHRES_MAX_RESULTS) {
+        if (ar->nres >= ar->max_results) {
             rc = fail(&p, MA_ELIMIT, mstart, "too many results");
             goto out;
         }
@@ -714,10 +717,10 @@ int ma__authres_equal(const ma_authres *a, const ma_authres *b)
 /* ------------------------------------------------------------------ builder */
 
 /* RFC 5321 Keyword (Ldh-str): letters, digits, hyphens, not first or last. */
-static int keyword_ok(const char *s, size_t len)
+static int keyword_ok(const char *s, size_t len, size_t max)
 {
     size_t i;
-    if (len == 0 || len > MA_AUTHRES_MAX_VALUE || s[0] == '-' || s[len - 1] == '-')
+    if (len == 0 || len > max || s[0] == '-' || s[len - 1] == '-')
         return 0;
     for (i = 0; i < len; i++)
         if (!ma__is_alpha((unsigned char)s[i]) && !ma__is_digit((unsigned char)s[i])
@@ -769,11 +772,11 @@ static int value_safe(const char *v, size_t len)
     return 1;
 }
 
-static int check_value(const char *v, size_t len)
+static int check_value(const char *v, size_t len, size_t max)
 {
     if (!value_safe(v, len))
         return MA_EINVAL;
-    return len > MA_AUTHRES_MAX_VALUE ? MA_ELIMIT : MA_OK;
+    return len > max ? MA_ELIMIT : MA_OK;
 }
 
 /* Store a keyword lower-cased. */
@@ -801,7 +804,8 @@ int ma_authres_new(ma_authres **out, ma_ctx *ctx, const char *authserv_id)
     len = strlen(authserv_id);
     if (len == 0)
         return MA_EINVAL;
-    if ((rc = check_value(authserv_id, len)) != MA_OK)
+    rc = check_value(authserv_id, len, (size_t)ma__limit(ctx, MA_LIMIT_AUTHRES_VALUE_BYTES));
+    if (rc != MA_OK)
         return rc;
     ar = ma__authres_alloc(ctx);
     if (ar == NULL)
@@ -822,13 +826,14 @@ int ma_authres_add(ma_authres *ar, const char *method, unsigned long method_vers
     int rc;
     if (ar == NULL || method == NULL || result == NULL || !ar->has_id)
         return MA_EINVAL;
-    if (!keyword_ok(method, strlen(method)) || !keyword_ok(result, strlen(result)))
+    if (!keyword_ok(method, strlen(method), ar->max_value) ||
+        !keyword_ok(result, strlen(result), ar->max_value))
         return MA_EINVAL;
     if (method_version > 999999999UL)
         return MA_EINVAL;
-    if (reason != NULL && (rc = check_value(reason, reason_len)) != MA_OK)
+    if (reason != NULL && (rc = check_value(reason, reason_len, ar->max_value)) != MA_OK)
         return rc;
-    if (ar->nres >= MA_AUTHRES_MAX_RESULTS)
+    if (ar->nres >= ar->max_results)
         return MA_ELIMIT;
     strs_len = ar->strs.len;
     if ((rc = kw_add(ar, method, strlen(method), &m)) != MA_OK
@@ -854,11 +859,12 @@ int ma_authres_add_prop(ma_authres *ar, const char *ptype, const char *property,
     if (ar == NULL || ptype == NULL || property == NULL || (value == NULL && value_len > 0)
         || ar->nres == 0)
         return MA_EINVAL;
-    if (!keyword_ok(ptype, strlen(ptype)) || !keyword_ok(property, strlen(property)))
+    if (!keyword_ok(ptype, strlen(ptype), ar->max_value) ||
+        !keyword_ok(property, strlen(property), ar->max_value))
         return MA_EINVAL;
-    if ((rc = check_value(value, value_len)) != MA_OK)
+    if ((rc = check_value(value, value_len, ar->max_value)) != MA_OK)
         return rc;
-    if (ar->res[ar->nres - 1].nprops >= MA_AUTHRES_MAX_PROPS)
+    if (ar->res[ar->nres - 1].nprops >= ar->max_props)
         return MA_ELIMIT;
     strs_len = ar->strs.len;
     if ((rc = kw_add(ar, ptype, strlen(ptype), &t)) != MA_OK
@@ -1004,20 +1010,20 @@ static int writable(const ma_authres *ar)
 {
     size_t i, j;
     const char *id = ma_authres_authserv_id(ar);
-    if (id == NULL || id[0] == '\0' || check_value(id, strlen(id)) != MA_OK)
+    if (id == NULL || id[0] == '\0' || check_value(id, strlen(id), ar->max_value) != MA_OK)
         return 0;
     for (i = 0; i < ar->nres; i++) {
         const char *m = ma_authres_method(ar, i), *r = ma_authres_result(ar, i);
         const char *why = ma_authres_reason(ar, i);
-        if (!keyword_ok(m, strlen(m)) || !keyword_ok(r, strlen(r))
+        if (!keyword_ok(m, strlen(m), ar->max_value) || !keyword_ok(r, strlen(r), ar->max_value)
             || ar->res[i].method_version > 999999999UL
-            || (why != NULL && check_value(why, strlen(why)) != MA_OK))
+            || (why != NULL && check_value(why, strlen(why), ar->max_value) != MA_OK))
             return 0;
         for (j = 0; j < ar->res[i].nprops; j++) {
             const char *t, *q, *v;
             ma_authres_prop(ar, i, j, &t, &q, &v);
-            if (!keyword_ok(t, strlen(t)) || !keyword_ok(q, strlen(q))
-                || check_value(v, strlen(v)) != MA_OK)
+            if (!keyword_ok(t, strlen(t), ar->max_value) || !keyword_ok(q, strlen(q), ar->max_value)
+                || check_value(v, strlen(v), ar->max_value) != MA_OK)
                 return 0;
         }
     }

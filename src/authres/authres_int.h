@@ -30,6 +30,10 @@ struct ma_authres {
     size_t nres, capres;
     ma_authres_prop_rec *props;
     size_t nprops, capprops;
+    /* the context's limits, read once */
+    size_t max_results;              /* MA_LIMIT_AUTHRES_RESULTS */
+    size_t max_props;                /* MA_LIMIT_AUTHRES_PROPS */
+    size_t max_value;                /* MA_LIMIT_AUTHRES_VALUE_BYTES */
 };
 
 /*

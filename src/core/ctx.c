@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "mailauth/authres.h"
 #include "mailauth/version.h"
 
 /* ------------------------------------------------------------------ status */
@@ -91,6 +92,9 @@ static const struct {
     [MA_LIMIT_DKIM_CLOCK_SKEW] = { "dkim_clock_skew", 300 },
     [MA_LIMIT_DKIM_KEY_CHARS] = { "dkim_key_chars", 2048 },
     [MA_LIMIT_SPF_TERMS] = { "spf_terms", 512 },
+    [MA_LIMIT_AUTHRES_RESULTS] = { "authres_results", MA_AUTHRES_MAX_RESULTS },
+    [MA_LIMIT_AUTHRES_PROPS] = { "authres_props", MA_AUTHRES_MAX_PROPS },
+    [MA_LIMIT_AUTHRES_VALUE_BYTES] = { "authres_value_bytes", MA_AUTHRES_MAX_VALUE },
 };
 
 uint64_t ma_limit_default(ma_limit which)
