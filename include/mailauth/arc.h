@@ -20,6 +20,7 @@
 #include "common.h"
 #include "dns.h"
 #include "message.h"
+#include "dkim.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,49 @@ MA_EXTERN(int) ma_arc_job_ams_result(const ma_job *job, unsigned int i);
 
 /** The verdict on the AS of instance i as a ma_dkim_result (NONE when it was not checked). */
 MA_EXTERN(int) ma_arc_job_as_result(const ma_job *job, unsigned int i);
+
+/* ----------------------------------------------------------------- sealing */
+
+/** The sealing of one message (RFC 8617 5.1). */
+typedef struct ma_arc_seal ma_arc_seal;
+
+/**
+ * Seal with signer (a DKIM signer: its key, d=, s=, canonicalisation and
+ * header list make the ARC-Message-Signature; ARC fields and
+ * Authentication-Results are never signed in it, RFC 8617 4.1.2) for this
+ * hop's authserv-id (a token: no space, ';', '(' or quote).  signer must
+ * outlive the sealing.
+ * @return MA_OK, MA_EINVAL, MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_arc_seal_new(ma_arc_seal **out, const ma_dkim_signer *signer,
+                               const char *authserv_id);
+
+/**
+ * Read the message from msg (a body consumer: call before it is written;
+ * attach the validation job arc to the same msg too).
+ * @return MA_OK, MA_EINVAL, MA_ESTATE, MA_ELIMIT.
+ */
+MA_EXTERN(int) ma_arc_seal_attach(ma_arc_seal *g, ma_msg *msg);
+
+/**
+ * After the message is finished and arc (a ma_arc_job on the same message)
+ * is done: the next ARC set, "ARC-Seal: ..." CRLF "ARC-Message-Signature:
+ * ..." CRLF "ARC-Authentication-Results: i=N; authserv-id; results", to
+ * prepend to the message (no final CRLF; free with ma_free()).  results is
+ * the Authentication-Results payload of this hop (resinfo list, e.g.
+ * "spf=pass smtp.mailfrom=example.com; dkim=pass header.d=example.com"; NULL
+ * or "" gives "none").  cv= is none for a first set, pass after a passing
+ * chain.  A chain that failed is not extended (RFC 8617 5.1.3): MA_OK with
+ * *out NULL.  t= is the context clock.
+ * @return MA_OK, MA_EINVAL (also CR/LF in results), MA_ESTATE (not attached,
+ *         message or validation not finished, or arc reads another
+ *         message), MA_ELIMIT (already 50 sets), MA_ENOMEM, MA_EINTERNAL.
+ */
+MA_EXTERN(int) ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results,
+                                  char **out);
+
+/** Free a sealing.  NULL is a no-op. */
+MA_EXTERN(void) ma_arc_seal_free(ma_arc_seal *g);
 
 #ifdef __cplusplus
 }

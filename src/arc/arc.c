@@ -23,6 +23,7 @@
 #include "dkim/canon_int.h"
 #include "dkim/keymemo_int.h"
 #include "dkim/sig_int.h"
+#include "dkim/sign_int.h"
 #include "mailauth/arc.h"
 
 typedef struct arc_set {
@@ -611,4 +612,272 @@ int ma_arc_job_as_result(const ma_job *job, unsigned int i)
 {
     const arc_set *s = set_at(job, i);
     return s ? s->as_result : 0;
+}
+
+/* ----------------------------------------------------------------- sealing */
+
+struct ma_arc_seal {
+    const ma_dkim_signer *signer;
+    char *authserv_id;
+    ma_msg *msg;
+    ma_digest *digest;
+    ma_canon_body body;
+    unsigned char bh[MA_DIGEST_MAX];
+    size_t bh_len;
+    int body_done;
+    int status;
+};
+
+int ma_arc_seal_new(ma_arc_seal **out, const ma_dkim_signer *signer, const char *authserv_id)
+{
+    ma_arc_seal *g;
+    int rc;
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (signer == NULL || authserv_id == NULL || authserv_id[0] == '\0' ||
+        strpbrk(authserv_id, " \t\r\n;()\"") != NULL)
+        return MA_EINVAL;
+    g = ma__calloc(signer->ctx, 1, sizeof *g);
+    if (g == NULL)
+        return MA_ENOMEM;
+    g->signer = signer;
+    g->authserv_id = ma__strndup(signer->ctx, authserv_id, strlen(authserv_id));
+    rc = g->authserv_id ? ma__digest_new(&g->digest, signer->ctx, MA_HASH_SHA256) : MA_ENOMEM;
+    if (rc == MA_OK)
+        rc = ma__canon_body_init(&g->body, signer->bcanon, MA_CANON_NO_LIMIT, g->digest);
+    if (rc != MA_OK) {
+        ma_arc_seal_free(g);
+        return rc;
+    }
+    *out = g;
+    return MA_OK;
+}
+
+void ma_arc_seal_free(ma_arc_seal *g)
+{
+    if (g == NULL)
+        return;
+    ma__digest_free(g->digest);
+    ma__free(g->signer->ctx, g->authserv_id);
+    ma__free(g->signer->ctx, g);
+}
+
+static int seal_body(const char *data, size_t len, void *payload)
+{
+    ma_arc_seal *g = payload;
+    int rc = data ? ma__canon_body_update(&g->body, data, len) : ma__canon_body_finish(&g->body);
+    if (rc == MA_OK && data == NULL) {
+        rc = ma__digest_final(g->digest, g->bh, &g->bh_len);
+        g->body_done = 1;
+    }
+    if (rc != MA_OK)
+        g->status = rc;
+    return rc;
+}
+
+int ma_arc_seal_attach(ma_arc_seal *g, ma_msg *msg)
+{
+    int rc;
+    if (g == NULL || msg == NULL)
+        return MA_EINVAL;
+    if (g->msg != NULL || ma_msg_header_done(msg))
+        return MA_ESTATE;
+    rc = ma_msg_add_body_consumer(msg, seal_body, g);
+    if (rc == MA_OK)
+        g->msg = msg;
+    return rc;
+}
+
+/* RFC 8617 4.1.2: ARC fields and Authentication-Results are never in an AMS. */
+static int ams_may_sign(const ma_dkim_span *n)
+{
+    return !(n->len >= 4 && ma__casecmp(n->p, 4, "arc-", 4) == 0) &&
+           !(n->len == 22 && ma__casecmp(n->p, n->len, "authentication-results", 22) == 0);
+}
+
+/* Hash a field text (the new ones, not in the message yet). */
+static int hash_text(ma_digest *d, ma_buf *scratch, const char *text, size_t len, int last)
+{
+    return ma__canon_header_hash(d, scratch, MA_DKIM_RELAXED, text, len, last ? MA_CANON_NO_CRLF : 0);
+}
+
+/* Sign hash hh with the signer's key and append b= folded. */
+static int seal_sign(const ma_dkim_signer *s, const unsigned char *hh, size_t hh_len, ma_buf *f,
+                     size_t *col)
+{
+    unsigned char sig[2048];
+    char b64[MA_BASE64_ENCODED_LEN(2048) + 1];
+    size_t sig_len = sizeof sig;
+    int rc = ma__privkey_sign(s->key, s->alg, hh, hh_len, sig, &sig_len);
+    if (rc == MA_OK)
+        rc = ma__fold_b64(f, col, b64, ma__base64_encode(sig, sig_len, b64));
+    return rc;
+}
+
+int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, char **out)
+{
+    const arc_job *a = arc != NULL && arc->vt == &arc_vt ? (const arc_job *)arc : NULL;
+    const ma_dkim_signer *s;
+    const ma_ctx *ctx;
+    ma_buf aar, ams, as, scratch;
+    ma_digest *d = NULL;
+    ma_dkim_span names[256];
+    long idx[256];
+    unsigned char hh[MA_DIGEST_MAX];
+    char b64[MA_BASE64_ENCODED_LEN(MA_DIGEST_MAX) + 1];
+    size_t nnames, nsel = 0, k, col, hh_len = 0;
+    unsigned int i, n;
+    int64_t now;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (g == NULL || a == NULL || arc->status != MA_JOB_DONE || a->msg != g->msg)
+        return g == NULL || a == NULL ? MA_EINVAL : MA_ESTATE;
+    if (g->status != MA_OK)
+        return g->status;
+    if (g->msg == NULL || !g->body_done)
+        return MA_ESTATE;
+    /* RFC 8617 5.1.3: a failed chain is not extended (no new set). */
+    if (a->result == MA_ARC_FAIL)
+        return MA_OK;
+    n = a->result == MA_ARC_PASS ? a->n : 0;
+    if (n >= MA_ARC_MAX_INSTANCE)
+        return MA_ELIMIT;
+    i = n + 1;
+    s = g->signer;
+    ctx = s->ctx;
+    now = ma_ctx_now_ms(ctx) / 1000;
+    ma__buf_init(&aar, ctx);
+    ma__buf_init(&ams, ctx);
+    ma__buf_init(&as, ctx);
+    ma__buf_init(&scratch, ctx);
+
+    /* ARC-Authentication-Results (4.1.1). */
+    rc = ma__buf_printf(&aar, "ARC-Authentication-Results: i=%u; %s; %s", i, g->authserv_id,
+                        results != NULL && results[0] ? results : "none");
+    if (rc == MA_OK && strpbrk(results ? results : "", "\r\n") != NULL)
+        rc = MA_EINVAL;
+
+    /* ARC-Message-Signature (4.1.2): DKIM signing with i= for the AUID. */
+    nnames = ma__dkim_sign_names(s, g->msg, names, 256);
+    for (k = 0; k < nnames; k++)
+        if (ams_may_sign(&names[k]))
+            names[nsel++] = names[k];
+    if (rc == MA_OK)
+        rc = ma__dkim_select_headers(idx, NULL, ctx, g->msg, names, nsel);
+    if (rc == MA_OK) {
+        rc = ma__buf_printf(&ams, "ARC-Message-Signature: i=%u;", i);
+        col = ams.len;
+    }
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&ams, &col, "a=%s;", ma_dkim_alg_name(s->alg));
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&ams, &col, "c=%s/%s;", s->hcanon == MA_DKIM_RELAXED ? "relaxed" : "simple",
+                          s->bcanon == MA_DKIM_RELAXED ? "relaxed" : "simple");
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&ams, &col, "d=%s;", s->domain);
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&ams, &col, "s=%s;", s->selector);
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&ams, &col, "t=%lld;", (long long)now);
+    for (k = 0; rc == MA_OK && k < nsel; k++) {
+        char piece[160];
+        if (names[k].len + 4 > sizeof piece) {
+            rc = MA_EINVAL;
+            break;
+        }
+        snprintf(piece, sizeof piece, "%s%.*s%s", k == 0 ? "h=" : "", (int)names[k].len, names[k].p,
+                 k + 1 < nsel ? ":" : ";");
+        rc = ma__fold_put(&ams, &col, k == 0 ? " " : "", piece, strlen(piece), 1);
+    }
+    if (rc == MA_OK) {
+        b64[ma__base64_encode(g->bh, g->bh_len, b64)] = '\0';
+        rc = ma__fold_tag(&ams, &col, "bh=%s;", b64);
+    }
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&ams, &col, "b=");
+    if (rc == MA_OK)
+        rc = ma__digest_new(&d, ctx, MA_HASH_SHA256);
+    for (k = 0; rc == MA_OK && k < nsel; k++)
+        if (idx[k] >= 0) {
+            const char *raw;
+            size_t raw_len;
+            rc = ma_msg_field_raw(g->msg, (size_t)idx[k], &raw, &raw_len);
+            if (rc == MA_OK)
+                rc = ma__canon_header_hash(d, &scratch, s->hcanon, raw, raw_len, 0);
+        }
+    if (rc == MA_OK)
+        rc = ma__canon_header_hash(d, &scratch, s->hcanon, ams.data, ams.len, MA_CANON_NO_CRLF);
+    if (rc == MA_OK)
+        rc = ma__digest_final(d, hh, &hh_len);
+    ma__digest_free(d);
+    d = NULL;
+    if (rc == MA_OK)
+        rc = seal_sign(s, hh, hh_len, &ams, &col);
+
+    /* ARC-Seal (4.1.3, 5.1.1): the sets 1..n as they are, then the new one. */
+    if (rc == MA_OK) {
+        rc = ma__buf_printf(&as, "ARC-Seal: i=%u;", i);
+        col = as.len;
+    }
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&as, &col, "a=%s;", ma_dkim_alg_name(s->alg));
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&as, &col, "t=%lld;", (long long)now);
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&as, &col, "cv=%s;", n == 0 ? "none" : "pass");
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&as, &col, "d=%s;", s->domain);
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&as, &col, "s=%s;", s->selector);
+    if (rc == MA_OK)
+        rc = ma__fold_tag(&as, &col, "b=");
+    if (rc == MA_OK)
+        rc = ma__digest_new(&d, ctx, MA_HASH_SHA256);
+    for (k = 1; rc == MA_OK && k <= n; k++) {
+        const arc_set *set = &a->sets[k];
+        long f[3];
+        size_t j;
+        f[0] = set->aar;
+        f[1] = set->ams;
+        f[2] = set->as;
+        for (j = 0; rc == MA_OK && j < 3; j++) {
+            const char *raw;
+            size_t raw_len;
+            rc = ma_msg_field_raw(g->msg, (size_t)f[j], &raw, &raw_len);
+            if (rc == MA_OK)
+                rc = hash_text(d, &scratch, raw, raw_len, 0);
+        }
+    }
+    if (rc == MA_OK)
+        rc = hash_text(d, &scratch, aar.data, aar.len, 0);
+    if (rc == MA_OK)
+        rc = hash_text(d, &scratch, ams.data, ams.len, 0);
+    if (rc == MA_OK)
+        rc = hash_text(d, &scratch, as.data, as.len, 1);
+    if (rc == MA_OK)
+        rc = ma__digest_final(d, hh, &hh_len);
+    ma__digest_free(d);
+    if (rc == MA_OK)
+        rc = seal_sign(s, hh, hh_len, &as, &col);
+
+    /* Newest first, as fields are prepended: AS, AMS, AAR. */
+    if (rc == MA_OK) {
+        ma_buf all;
+        ma__buf_init(&all, ctx);
+        rc = ma__buf_printf(&all, "%s\r\n%s\r\n%s", as.data, ams.data, aar.data);
+        if (rc == MA_OK)
+            *out = ma__buf_steal(&all, NULL);
+        ma__buf_free(&all);
+        if (rc == MA_OK && *out == NULL)
+            rc = MA_ENOMEM;
+    }
+    ma__buf_free(&aar);
+    ma__buf_free(&ams);
+    ma__buf_free(&as);
+    ma__buf_free(&scratch);
+    return rc;
 }

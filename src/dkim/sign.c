@@ -19,6 +19,7 @@
 
 #include "dkim/canon_int.h"
 #include "dkim/sig_int.h"
+#include "dkim/sign_int.h"
 
 /* Header fields signed when the caller names none (RFC 6376 5.4.1's
    list of fields that SHOULD be signed). */
@@ -29,21 +30,6 @@ static const char default_headers[] =
 
 /* Longest header list accepted, in bytes. */
 #define SIGN_HEADERS_MAX 4096
-/* Fold the field before a line would pass this many characters. */
-#define SIGN_FOLD_AT 76
-
-struct ma_dkim_signer {
-    ma_ctx *ctx;
-    ma_privkey *key;
-    ma_dkim_alg alg;
-    ma_dkim_canon hcanon, bcanon;
-    char *domain, *selector, *identity;
-    char *headers;           /* lower-case names separated by ':' */
-    char *hdisplay;          /* the caller's list as written (WSP runs as one SP), or NULL */
-    uint64_t expire;
-    unsigned int flags;
-    int literal;             /* the caller's header list: h= exactly */
-};
 
 /* Signers one signing can carry. */
 #define SIGN_MAX_SIGNERS 8
@@ -397,7 +383,7 @@ int ma_dkim_sign_attach(ma_dkim_sign *g, ma_msg *msg)
  * pass SIGN_FOLD_AT columns and a break is allowed there, CRLF SP takes the
  * separator's place.
  */
-static int fold_put(ma_buf *f, size_t *col, const char *sep, const char *text, size_t n, int brk)
+int ma__fold_put(ma_buf *f, size_t *col, const char *sep, const char *text, size_t n, int brk)
 {
     size_t sl = strlen(sep);
     int rc;
@@ -415,13 +401,7 @@ static int fold_put(ma_buf *f, size_t *col, const char *sep, const char *text, s
 }
 
 /* A tag "name=value;" as one piece after a space. */
-static int fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
+int ma__fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
 {
     char tag[600];
     va_list ap;
@@ -431,11 +411,11 @@ static int fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof tag)
         return MA_EINVAL;
-    return fold_put(f, col, " ", tag, (size_t)n, 1);
+    return ma__fold_put(f, col, " ", tag, (size_t)n, 1);
 }
 
 /* Base64 data folded to the line: pieces as long as the line has room. */
-static int fold_b64(ma_buf *f, size_t *col, const char *b64, size_t n)
+int ma__fold_b64(ma_buf *f, size_t *col, const char *b64, size_t n)
 {
     size_t i = 0;
     int rc = MA_OK;
@@ -455,7 +435,8 @@ static int fold_b64(ma_buf *f, size_t *col, const char *b64, size_t n)
 }
 
 /* The h= names of signer s for this message (at most max), and its h= tag. */
-static size_t sign_names(const ma_dkim_signer *s, const ma_msg *msg, ma_dkim_span *names, size_t max)
+size_t ma__dkim_sign_names(const ma_dkim_signer *s, const ma_msg *msg, ma_dkim_span *names,
+                           size_t max)
 {
     const char *p = s->headers;
     size_t nnames = 0, k;
@@ -509,7 +490,7 @@ static int fold_h(ma_buf *f, size_t *col, const ma_dkim_signer *s, const ma_dkim
             if (n + 4 > sizeof piece)
                 return MA_EINVAL;
             snprintf(piece, sizeof piece, "%s%.*s%s", first ? "h=" : "", (int)n, p, p[n] ? "" : ";");
-            rc = fold_put(f, col, sep, piece, strlen(piece), 1);
+            rc = ma__fold_put(f, col, sep, piece, strlen(piece), 1);
             first = 0;
             p += n;
             sep = "";
@@ -525,7 +506,7 @@ static int fold_h(ma_buf *f, size_t *col, const ma_dkim_signer *s, const ma_dkim
             return MA_EINVAL;
         snprintf(piece, sizeof piece, "%s%.*s%s", k == 0 ? "h=" : "", (int)names[k].len,
                  names[k].p, k + 1 < nnames ? ":" : ";");
-        rc = fold_put(f, col, k == 0 ? " " : "", piece, strlen(piece), 1);
+        rc = ma__fold_put(f, col, k == 0 ? " " : "", piece, strlen(piece), 1);
     }
     return rc;
 }
@@ -544,41 +525,41 @@ static int sign_one(ma_dkim_sign *g, const ma_dkim_signer *s, int64_t now, ma_bu
     ma_digest *d = NULL;
     int rc;
 
-    nnames = sign_names(s, g->msg, names, 256);
+    nnames = ma__dkim_sign_names(s, g->msg, names, 256);
     rc = ma__dkim_select_headers(idx, NULL, ctx, g->msg, names, nnames);
     if (rc != MA_OK)
         return rc;
     rc = ma__buf_append(f, "DKIM-Signature:", 15);
     col = 15;
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "v=1;");
+        rc = ma__fold_tag(f, &col, "v=1;");
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "a=%s;", ma_dkim_alg_name(s->alg));
+        rc = ma__fold_tag(f, &col, "a=%s;", ma_dkim_alg_name(s->alg));
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "c=%s/%s;", s->hcanon == MA_DKIM_RELAXED ? "relaxed" : "simple",
+        rc = ma__fold_tag(f, &col, "c=%s/%s;", s->hcanon == MA_DKIM_RELAXED ? "relaxed" : "simple",
                       s->bcanon == MA_DKIM_RELAXED ? "relaxed" : "simple");
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "d=%s;", s->domain);
+        rc = ma__fold_tag(f, &col, "d=%s;", s->domain);
     if (rc == MA_OK && s->identity)
-        rc = fold_tag(f, &col, "i=%s;", s->identity);
+        rc = ma__fold_tag(f, &col, "i=%s;", s->identity);
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "q=dns/txt;");
+        rc = ma__fold_tag(f, &col, "q=dns/txt;");
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "s=%s;", s->selector);
+        rc = ma__fold_tag(f, &col, "s=%s;", s->selector);
     if (rc == MA_OK && !(s->flags & MA_DKIM_SIGN_NO_TIMESTAMP))
-        rc = fold_tag(f, &col, "t=%lld;", (long long)now);
+        rc = ma__fold_tag(f, &col, "t=%lld;", (long long)now);
     if (rc == MA_OK && s->expire > 0)
-        rc = fold_tag(f, &col, "x=%llu;", (unsigned long long)now + (unsigned long long)s->expire);
+        rc = ma__fold_tag(f, &col, "x=%llu;", (unsigned long long)now + (unsigned long long)s->expire);
     if (rc == MA_OK && (s->flags & MA_DKIM_SIGN_BODY_LENGTH))
-        rc = fold_tag(f, &col, "l=%llu;", (unsigned long long)ma__canon_body_length(&body->body));
+        rc = ma__fold_tag(f, &col, "l=%llu;", (unsigned long long)ma__canon_body_length(&body->body));
     if (rc == MA_OK)
         rc = fold_h(f, &col, s, names, nnames);
     if (rc == MA_OK) {
         b64[ma__base64_encode(body->md, body->md_len, b64)] = '\0';
-        rc = fold_tag(f, &col, "bh=%s;", b64);
+        rc = ma__fold_tag(f, &col, "bh=%s;", b64);
     }
     if (rc == MA_OK)
-        rc = fold_tag(f, &col, "b=");
+        rc = ma__fold_tag(f, &col, "b=");
     /* RFC 6376 3.7: the selected fields, then this field with an empty b=
        and no final CRLF, exactly as written. */
     ma__buf_init(&scratch, ctx);
@@ -603,7 +584,7 @@ static int sign_one(ma_dkim_sign *g, const ma_dkim_signer *s, int64_t now, ma_bu
     if (rc == MA_OK)
         rc = ma__privkey_sign(s->key, s->alg, hh, hh_len, sig, &sig_len);
     if (rc == MA_OK)
-        rc = fold_b64(f, &col, b64, ma__base64_encode(sig, sig_len, b64));
+        rc = ma__fold_b64(f, &col, b64, ma__base64_encode(sig, sig_len, b64));
     return rc;
 }
 

@@ -1,0 +1,47 @@
+/*
+ * libmailauth internals: the DKIM signer's parts that ARC sealing reuses
+ * (the signer object, folding, the h= names).  Never installed.
+ */
+#ifndef MA_DKIM_SIGN_INT_H
+#define MA_DKIM_SIGN_INT_H
+
+#include "crypto/crypto_int.h"
+#include "dkim/sig_int.h"
+
+/* Fold a field before a line would pass this many characters. */
+#define SIGN_FOLD_AT 76
+
+struct ma_dkim_signer {
+    ma_ctx *ctx;
+    ma_privkey *key;
+    ma_dkim_alg alg;
+    ma_dkim_canon hcanon, bcanon;
+    char *domain, *selector, *identity;
+    char *headers;           /* lower-case names separated by ':' */
+    char *hdisplay;          /* the caller's list as written (WSP runs as one SP), or NULL */
+    uint64_t expire;
+    unsigned int flags;
+    int literal;             /* the caller's header list: h= exactly */
+};
+
+/*
+ * Folding (RFC 6376 3.5 allows FWS around tags, between h= names and
+ * inside base64): append text after sep ("" or " "), or after CRLF SP when
+ * the line would pass SIGN_FOLD_AT and brk allows a break there; *col is
+ * the current column.  ma__fold_tag appends one formatted "tag=value;"
+ * after a space; ma__fold_b64 appends base64 folded to the line.
+ * MA_OK, MA_EINVAL (a tag over 600 bytes), MA_ENOMEM.
+ */
+int ma__fold_put(ma_buf *f, size_t *col, const char *sep, const char *text, size_t n, int brk);
+int ma__fold_tag(ma_buf *f, size_t *col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int ma__fold_b64(ma_buf *f, size_t *col, const char *b64, size_t n);
+
+/* The h= names signer s signs in msg (at most max): see ma_dkim_sign_opts.headers. */
+size_t ma__dkim_sign_names(const ma_dkim_signer *s, const ma_msg *msg, ma_dkim_span *names,
+                           size_t max);
+
+#endif /* MA_DKIM_SIGN_INT_H */
