@@ -106,6 +106,7 @@
 /* ------------------------------------------------- counting malloc (all) */
 
 #include "bench-malloc.h"
+#include "bench-child.h"
 
 #ifdef BENCH_SANITIZED
 /*
@@ -1055,40 +1056,18 @@ static void spawn_line(char *line, size_t size, char *const *args, const char *w
 {
     char a0[] = "bench-dkim", a1[] = "--child";
     char *argv[12];
-    int fds[2], status, i;
-    pid_t pid;
-    FILE *in;
+    const char *why;
+    int i;
 
     argv[0] = a0;
     argv[1] = a1;
     for (i = 0; args[i] != NULL && i < 9; i++)
         argv[i + 2] = args[i];
     argv[i + 2] = NULL;
-    if (pipe(fds) != 0)
-        die("pipe: %s", strerror(errno));
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0)
-        die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        if (dup2(fds[1], 1) < 0)
-            _exit(127);
-        close(fds[1]);
-        execv(self_path, argv);
-        fprintf(stderr, "bench-dkim: cannot run %s: %s\n", self_path, strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    in = fdopen(fds[0], "r");
-    if (in == NULL)
-        die("fdopen: %s", strerror(errno));
-    if (fgets(line, (int)size, in) == NULL)
-        line[0] = '\0';
-    fclose(in);
-    if (waitpid(pid, &status, 0) < 0)
-        die("waitpid: %s", strerror(errno));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    why = bench_child_line(self_path, argv, line, size);
+    if (why != NULL && strcmp(why, "child") != 0)
+        die("%s: %s", why, strerror(errno));
+    if (why != NULL)
         die("the %s run failed", what);
 }
 

@@ -83,6 +83,7 @@
 /* ------------------------------------------------- counting malloc (all) */
 
 #include "bench-malloc.h"
+#include "bench-child.h"
 
 /* ------------------------------------------------------------ small tools */
 
@@ -649,9 +650,8 @@ static void spawn(measure *m, int which, const char *case_name, double seconds, 
     char sec[32], nruns[16], line[1024];
     double rates[16];
     char *argv[8], *p, *end;
-    int fds[2], status, i, nfields;
-    pid_t pid;
-    FILE *in;
+    const char *why;
+    int i, nfields;
 
     snprintf(sec, sizeof sec, "%g", seconds);
     snprintf(nruns, sizeof nruns, "%d", runs);
@@ -666,31 +666,10 @@ static void spawn(measure *m, int which, const char *case_name, double seconds, 
     argv[5] = nruns;
     argv[6] = psl;
     argv[7] = NULL;
-    if (pipe(fds) != 0)
-        die("pipe: %s", strerror(errno));
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0)
-        die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        if (dup2(fds[1], 1) < 0)
-            _exit(127);
-        close(fds[1]);
-        execv(self_path, argv);
-        fprintf(stderr, "bench-dmarc: cannot run %s: %s\n", self_path, strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    in = fdopen(fds[0], "r");
-    if (in == NULL)
-        die("fdopen: %s", strerror(errno));
-    if (fgets(line, sizeof line, in) == NULL)
-        line[0] = '\0';
-    fclose(in);
-    if (waitpid(pid, &status, 0) < 0)
-        die("waitpid: %s", strerror(errno));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    why = bench_child_line(self_path, argv, line, sizeof line);
+    if (why != NULL && strcmp(why, "child") != 0)
+        die("%s: %s", why, strerror(errno));
+    if (why != NULL)
         die("the %s run of %s failed", lib_names[which], case_name);
 
     nfields = which == LIB_IDLE ? 0 : runs;
