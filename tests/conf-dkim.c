@@ -77,6 +77,7 @@
 #include <mailauth/mailauth.h>
 
 #include "conf-util.h"
+#include "conf-yaml.h"
 #include "tap.h"
 
 #ifndef MA_TESTSUITES
@@ -107,100 +108,6 @@ static int ctx_new(ma_ctx **out, int64_t *clock_ms)
     opts.clock_fn = fixed_clock;
     opts.clock_payload = clock_ms;
     return ma_ctx_new(out, &opts);
-}
-
-/* ----------------------------------------------------------- YAML access */
-
-typedef struct ydoc {
-    yaml_document_t doc;
-    int loaded;
-} ydoc;
-
-/* Load the first document of a YAML file; 0 and a message on error. */
-static int ydoc_load(ydoc *y, const char *path, char *err, size_t errsize)
-{
-    yaml_parser_t parser;
-    size_t len;
-    char *text = conf_read_file(path, &len);
-    int ok_load;
-
-    y->loaded = 0;
-    if (text == NULL) {
-        snprintf(err, errsize, "cannot read %s: %s", path, strerror(errno));
-        return 0;
-    }
-    if (!yaml_parser_initialize(&parser)) {
-        snprintf(err, errsize, "yaml_parser_initialize failed");
-        free(text);
-        return 0;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    ok_load = yaml_parser_load(&parser, &y->doc);
-    if (!ok_load)
-        snprintf(err, errsize, "%s: YAML error at line %lu: %s", path,
-                 (unsigned long)parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
-    yaml_parser_delete(&parser);
-    free(text);
-    if (!ok_load)
-        return 0;
-    y->loaded = 1;
-    if (yaml_document_get_root_node(&y->doc) == NULL) {
-        snprintf(err, errsize, "%s: empty YAML stream", path);
-        return 0;
-    }
-    return 1;
-}
-
-static void ydoc_free(ydoc *y)
-{
-    if (y->loaded)
-        yaml_document_delete(&y->doc);
-    y->loaded = 0;
-}
-
-static yaml_node_t *ynode(ydoc *y, int i)
-{
-    return yaml_document_get_node(&y->doc, i);
-}
-
-static int yscalar_is(const yaml_node_t *n, const char *s)
-{
-    size_t len = strlen(s);
-    return n != NULL && n->type == YAML_SCALAR_NODE && n->data.scalar.length == len &&
-           memcmp(n->data.scalar.value, s, len) == 0;
-}
-
-static yaml_node_t *yget(ydoc *y, yaml_node_t *m, const char *key)
-{
-    yaml_node_pair_t *p;
-    if (m == NULL || m->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++)
-        if (yscalar_is(ynode(y, p->key), key))
-            return ynode(y, p->value);
-    return NULL;
-}
-
-/* A scalar's text (borrowed, NUL-terminated by libyaml), or NULL. */
-static const char *ystr(const yaml_node_t *n)
-{
-    if (n == NULL || n->type != YAML_SCALAR_NODE)
-        return NULL;
-    return (const char *)n->data.scalar.value;
-}
-
-static size_t yseq_len(const yaml_node_t *n)
-{
-    if (n == NULL || n->type != YAML_SEQUENCE_NODE)
-        return 0;
-    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-}
-
-static yaml_node_t *yseq_at(ydoc *y, const yaml_node_t *n, size_t i)
-{
-    if (i >= yseq_len(n))
-        return NULL;
-    return ynode(y, n->data.sequence.items.start[i]);
 }
 
 /* ------------------------------------------------------------ the zone */
@@ -729,17 +636,17 @@ static void tag_value(const char *field, const char *name, char *buf, size_t siz
  */
 static void run_rfc8463_sign(suite *s, ydoc *y, const char *dir)
 {
-    yaml_node_t *sign = yget(y, yaml_document_get_root_node(&y->doc), "sign");
-    size_t i, n = yseq_len(sign);
+    yaml_node_t *sign = conf_yget(y, yaml_document_get_root_node(&y->doc), "sign");
+    size_t i, n = conf_yseq_len(sign);
     check(&s->t, n > 0, "dkim-rfc8463/vectors.yml has signing vectors");
     for (i = 0; i < n; i++) {
-        yaml_node_t *v = yseq_at(y, sign, i);
-        const char *msgname = ystr(yget(y, v, "message"));
-        const char *keyname = ystr(yget(y, v, "private_key"));
-        const char *canon = ystr(yget(y, v, "canonicalization"));
-        const char *ts = ystr(yget(y, v, "timestamp"));
-        const char *want_bh = ystr(yget(y, v, "expected_bh"));
-        const char *want_b = ystr(yget(y, v, "expected_b"));
+        yaml_node_t *v = conf_yseq_at(y, sign, i);
+        const char *msgname = conf_ystr(conf_yget(y, v, "message"));
+        const char *keyname = conf_ystr(conf_yget(y, v, "private_key"));
+        const char *canon = conf_ystr(conf_yget(y, v, "canonicalization"));
+        const char *ts = conf_ystr(conf_yget(y, v, "timestamp"));
+        const char *want_bh = conf_ystr(conf_yget(y, v, "expected_bh"));
+        const char *want_b = conf_ystr(conf_yget(y, v, "expected_b"));
         ma_dkim_sign_opts so = MA_DKIM_SIGN_OPTS_INIT;
         char path[1024], what[256], bh[128], b[1024];
         char *msgtext = NULL, *keytext = NULL, *field = NULL;
@@ -751,10 +658,10 @@ static void run_rfc8463_sign(suite *s, ydoc *y, const char *dir)
         ma_msg *m = NULL;
         int rc;
 
-        so.domain = ystr(yget(y, v, "domain"));
-        so.selector = ystr(yget(y, v, "selector"));
-        so.identity = ystr(yget(y, v, "identity"));
-        so.headers = ystr(yget(y, v, "headers"));
+        so.domain = conf_ystr(conf_yget(y, v, "domain"));
+        so.selector = conf_ystr(conf_yget(y, v, "selector"));
+        so.identity = conf_ystr(conf_yget(y, v, "identity"));
+        so.headers = conf_ystr(conf_yget(y, v, "headers"));
         snprintf(what, sizeof what, "dkim-rfc8463 sign %s with %s", msgname ? msgname : "?",
                  keyname ? keyname : "?");
         if (msgname == NULL || keyname == NULL || canon == NULL || ts == NULL || want_bh == NULL ||
@@ -827,17 +734,17 @@ static void run_rfc8463(suite *s)
     path_join(dir, sizeof dir, s->root, "dkim-rfc8463", NULL);
     path_join(path, sizeof path, dir, "vectors.yml", NULL);
     memset(&zn, 0, sizeof zn);
-    if (!ydoc_load(&y, path, err, sizeof err)) {
+    if (!conf_ydoc_load(&y, path, err, sizeof err)) {
         check(&s->t, 0, "dkim-rfc8463/vectors.yml loads");
         tap_diag(err);
-        ydoc_free(&y);
+        conf_ydoc_free(&y);
         return;
     }
-    verify = yget(&y, yaml_document_get_root_node(&y.doc), "verify");
-    msgname = ystr(yget(&y, verify, "message"));
-    zonename = ystr(yget(&y, verify, "zone"));
-    per = yget(&y, verify, "per_signature");
-    nwant = yseq_len(per);
+    verify = conf_yget(&y, yaml_document_get_root_node(&y.doc), "verify");
+    msgname = conf_ystr(conf_yget(&y, verify, "message"));
+    zonename = conf_ystr(conf_yget(&y, verify, "zone"));
+    per = conf_yget(&y, verify, "per_signature");
+    nwant = conf_yseq_len(per);
     if (msgname == NULL || zonename == NULL || nwant == 0) {
         check(&s->t, 0, "dkim-rfc8463/vectors.yml: verify has message, zone, per_signature");
         goto out;
@@ -867,7 +774,7 @@ static void run_rfc8463(suite *s)
     run_both(&s->t, s->ctx, r, 0, what, msgtext, msglen, &o);
     check_count(&s->t, what, nwant, &o);
     for (i = 0; i < nwant; i++) {
-        const char *w = ystr(yseq_at(&y, per, i));
+        const char *w = conf_ystr(conf_yseq_at(&y, per, i));
         check_sig(&s->t, what, i, w != NULL && strcmp(w, "pass") == 0 ? W_PASS : W_FAIL, &o);
     }
     run_rfc8463_sign(s, &y, dir);
@@ -876,7 +783,7 @@ out:
     ma_static_zone_free(zn.z);
     free(msgtext);
     free(keytext);
-    ydoc_free(&y);
+    conf_ydoc_free(&y);
 }
 
 /* ------------------------------------------------------ 2. dkim-dkimpy */
@@ -886,9 +793,9 @@ out:
 static void run_dkimpy_vector(suite *s, ydoc *y, yaml_node_t *v, const char *dir,
                               const key_line *base, int nbase)
 {
-    const char *id = ystr(yget(y, v, "id")), *msgname = ystr(yget(y, v, "message"));
-    yaml_node_t *dns = yget(y, v, "dns"), *expect = yget(y, v, "expect");
-    yaml_node_t *per = yget(y, v, "per_signature");
+    const char *id = conf_ystr(conf_yget(y, v, "id")), *msgname = conf_ystr(conf_yget(y, v, "message"));
+    yaml_node_t *dns = conf_yget(y, v, "dns"), *expect = conf_yget(y, v, "expect");
+    yaml_node_t *per = conf_yget(y, v, "per_signature");
     char what[512], path[1024];
     char *msgtext = NULL;
     size_t msglen, i;
@@ -901,7 +808,7 @@ static void run_dkimpy_vector(suite *s, ydoc *y, yaml_node_t *v, const char *dir
     snprintf(what, sizeof what, "dkim-dkimpy/%s [%s]", msgname != NULL ? msgname : "?",
              id != NULL ? id : "?");
     memset(&zn, 0, sizeof zn);
-    if (msgname == NULL || (!yscalar_is(expect, "true") && !yscalar_is(expect, "false"))) {
+    if (msgname == NULL || (!conf_yscalar_is(expect, "true") && !conf_yscalar_is(expect, "false"))) {
         check(&s->t, 0, what);
         tap_diag("vector without message or boolean expect");
         return;
@@ -919,7 +826,7 @@ static void run_dkimpy_vector(suite *s, ydoc *y, yaml_node_t *v, const char *dir
         int rebound = 0;
         if (dns != NULL && dns->type == YAML_MAPPING_NODE)
             for (p = dns->data.mapping.pairs.start; p < dns->data.mapping.pairs.top; p++) {
-                const yaml_node_t *kn = ynode(y, p->key);
+                const yaml_node_t *kn = conf_ynode(y, p->key);
                 if (kn != NULL && kn->type == YAML_SCALAR_NODE &&
                     kn->data.scalar.length == base[k].name_len &&
                     memcmp(kn->data.scalar.value, base[k].name, base[k].name_len) == 0)
@@ -931,7 +838,7 @@ static void run_dkimpy_vector(suite *s, ydoc *y, yaml_node_t *v, const char *dir
     }
     if (dns != NULL && dns->type == YAML_MAPPING_NODE)
         for (p = dns->data.mapping.pairs.start; p < dns->data.mapping.pairs.top; p++) {
-            const yaml_node_t *kn = ynode(y, p->key), *vn = ynode(y, p->value);
+            const yaml_node_t *kn = conf_ynode(y, p->key), *vn = conf_ynode(y, p->value);
             if (kn == NULL || vn == NULL || kn->type != YAML_SCALAR_NODE ||
                 vn->type != YAML_SCALAR_NODE) {
                 zone_fail(&zn, "?", "dns entry is not name: value", MA_OK);
@@ -950,12 +857,12 @@ static void run_dkimpy_vector(suite *s, ydoc *y, yaml_node_t *v, const char *dir
     run_both(&s->t, s->ctx, r, 0, what, msgtext, msglen, &o);
     if (per != NULL) {
         /* Every signature has an expectation: the count is known. */
-        check_count(&s->t, what, yseq_len(per), &o);
-        for (i = 0; i < yseq_len(per); i++)
-            check_sig(&s->t, what, i, yscalar_is(yseq_at(y, per, i), "pass") ? W_PASS : W_FAIL,
+        check_count(&s->t, what, conf_yseq_len(per), &o);
+        for (i = 0; i < conf_yseq_len(per); i++)
+            check_sig(&s->t, what, i, conf_yscalar_is(conf_yseq_at(y, per, i), "pass") ? W_PASS : W_FAIL,
                       &o);
     } else {
-        enum want w = yscalar_is(expect, "true") ? W_PASS : W_NOT_PASS;
+        enum want w = conf_yscalar_is(expect, "true") ? W_PASS : W_NOT_PASS;
         /*
          * d=legitimate.com(.attacker.com: the key exists under that very
          * name and the signature is valid, so only d= syntax can reject it
@@ -999,19 +906,19 @@ static void run_dkimpy(suite *s)
         return;
     }
     path_join(path, sizeof path, dir, "vectors.yml", NULL);
-    if (!ydoc_load(&y, path, err, sizeof err)) {
+    if (!conf_ydoc_load(&y, path, err, sizeof err)) {
         check(&s->t, 0, "dkim-dkimpy/vectors.yml loads");
         tap_diag(err);
-        ydoc_free(&y);
+        conf_ydoc_free(&y);
         free(keytext);
         return;
     }
     root = yaml_document_get_root_node(&y.doc);
-    if (yseq_len(root) == 0)
+    if (conf_yseq_len(root) == 0)
         check(&s->t, 0, "dkim-dkimpy/vectors.yml is a non-empty list");
-    for (i = 0; i < yseq_len(root); i++)
-        run_dkimpy_vector(s, &y, yseq_at(&y, root, i), dir, base, nbase);
-    ydoc_free(&y);
+    for (i = 0; i < conf_yseq_len(root); i++)
+        run_dkimpy_vector(s, &y, conf_yseq_at(&y, root, i), dir, base, nbase);
+    conf_ydoc_free(&y);
     free(keytext);
 }
 
@@ -1110,7 +1017,7 @@ static enum want word_want(const char *w)
  */
 static unsigned int listed_bits(ydoc *y, yaml_node_t *sigs, size_t i)
 {
-    const char *b = ystr(yget(y, yseq_at(y, sigs, i), "key_bits"));
+    const char *b = conf_ystr(conf_yget(y, conf_yseq_at(y, sigs, i), "key_bits"));
     char *end;
     unsigned long v;
     if (b == NULL)
@@ -1124,12 +1031,12 @@ static unsigned int listed_bits(ydoc *y, yaml_node_t *sigs, size_t i)
 
 static void run_maildkim_file(suite *s, ydoc *y, yaml_node_t *e, const char *dir, ma_resolver *r)
 {
-    const char *file = ystr(yget(y, e, "file")), *expect = ystr(yget(y, e, "expect"));
+    const char *file = conf_ystr(conf_yget(y, e, "file")), *expect = conf_ystr(conf_yget(y, e, "expect"));
     const char *per = NULL;
-    yaml_node_t *sigs = yget(y, e, "signatures");
-    int conflict = yscalar_is(yget(y, e, "rfc8301_conflict"), "true");
-    int dk = yscalar_is(yget(y, e, "domainkeys"), "true");
-    int skipped = yscalar_is(yget(y, e, "upstream_skipped"), "true");
+    yaml_node_t *sigs = conf_yget(y, e, "signatures");
+    int conflict = conf_yscalar_is(conf_yget(y, e, "rfc8301_conflict"), "true");
+    int dk = conf_yscalar_is(conf_yget(y, e, "domainkeys"), "true");
+    int skipped = conf_yscalar_is(conf_yget(y, e, "upstream_skipped"), "true");
     char what[512], what1[560], path[1024];
     char *msgtext;
     size_t msglen, i, nsig = 0, ndkim;
@@ -1160,11 +1067,11 @@ static void run_maildkim_file(suite *s, ydoc *y, yaml_node_t *e, const char *dir
         if (strcmp(maildkim_per_sig[i].file, file) == 0)
             per = maildkim_per_sig[i].want;
     /* The DKIM-Signature fields listed (DomainKey-Signature ones are not ours). */
-    for (i = 0; i < yseq_len(sigs); i++) {
-        yaml_node_t *sg = yseq_at(y, sigs, i);
-        if (yscalar_is(yget(y, sg, "type"), "DKIM-Signature")) {
+    for (i = 0; i < conf_yseq_len(sigs); i++) {
+        yaml_node_t *sg = conf_yseq_at(y, sigs, i);
+        if (conf_yscalar_is(conf_yget(y, sg, "type"), "DKIM-Signature")) {
             nsig++;
-            if (yscalar_is(yget(y, sg, "a"), "rsa-sha1"))
+            if (conf_yscalar_is(conf_yget(y, sg, "a"), "rsa-sha1"))
                 any_sha1 = 1;
         }
     }
@@ -1238,17 +1145,17 @@ static void run_maildkim(suite *s)
         return;
     }
     path_join(path, sizeof path, dir, "expected.yml", NULL);
-    if (!ydoc_load(&y, path, err, sizeof err)) {
+    if (!conf_ydoc_load(&y, path, err, sizeof err)) {
         check(&s->t, 0, "dkim-maildkim/expected.yml loads");
         tap_diag(err);
     } else {
         root = yaml_document_get_root_node(&y.doc);
-        if (yseq_len(root) == 0)
+        if (conf_yseq_len(root) == 0)
             check(&s->t, 0, "dkim-maildkim/expected.yml is a non-empty list");
-        for (i = 0; i < yseq_len(root); i++)
-            run_maildkim_file(s, &y, yseq_at(&y, root, i), dir, r);
+        for (i = 0; i < conf_yseq_len(root); i++)
+            run_maildkim_file(s, &y, conf_yseq_at(&y, root, i), dir, r);
     }
-    ydoc_free(&y);
+    conf_ydoc_free(&y);
     ma_resolver_free(r);
     ma_static_zone_free(zn.z);
 }

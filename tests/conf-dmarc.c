@@ -72,6 +72,7 @@
 #include <mailauth/mailauth.h>
 
 #include "conf-util.h"
+#include "conf-yaml.h"
 #include "tap.h"
 #include "dmarc/from_int.h"
 #include "dmarc/record_int.h"
@@ -214,84 +215,6 @@ static void skip_line(tally *t, const char *label, const char *why)
 
 /* ----------------------------------------------------------- YAML access */
 
-typedef struct ydoc {
-    yaml_document_t doc;
-    int loaded;
-} ydoc;
-
-/* Load the first document of a YAML file; 0 and a message on error. */
-static int ydoc_load(ydoc *y, const char *path, char *err, size_t errsize)
-{
-    yaml_parser_t parser;
-    size_t len;
-    char *text = conf_read_file(path, &len);
-    int loaded;
-
-    y->loaded = 0;
-    if (text == NULL) {
-        snprintf(err, errsize, "cannot read %.400s: %s", path, strerror(errno));
-        return 0;
-    }
-    if (!yaml_parser_initialize(&parser)) {
-        snprintf(err, errsize, "yaml_parser_initialize failed");
-        free(text);
-        return 0;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    loaded = yaml_parser_load(&parser, &y->doc);
-    if (!loaded)
-        snprintf(err, errsize, "%.400s: YAML error at line %lu: %s", path,
-                 (unsigned long)parser.problem_mark.line + 1, or_q(parser.problem));
-    yaml_parser_delete(&parser);
-    free(text);
-    if (!loaded)
-        return 0;
-    y->loaded = 1;
-    if (yaml_document_get_root_node(&y->doc) == NULL) {
-        snprintf(err, errsize, "%.400s: empty YAML stream", path);
-        return 0;
-    }
-    return 1;
-}
-
-static void ydoc_free(ydoc *y)
-{
-    if (y->loaded)
-        yaml_document_delete(&y->doc);
-    y->loaded = 0;
-}
-
-static yaml_node_t *ynode(ydoc *y, int i)
-{
-    return yaml_document_get_node(&y->doc, i);
-}
-
-static int yscalar_is(const yaml_node_t *n, const char *s)
-{
-    size_t len = strlen(s);
-    return n != NULL && n->type == YAML_SCALAR_NODE && n->data.scalar.length == len &&
-           memcmp(n->data.scalar.value, s, len) == 0;
-}
-
-static yaml_node_t *yget(ydoc *y, const yaml_node_t *m, const char *key)
-{
-    yaml_node_pair_t *p;
-    if (m == NULL || m->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++)
-        if (yscalar_is(ynode(y, p->key), key))
-            return ynode(y, p->value);
-    return NULL;
-}
-
-/* A scalar's text (borrowed, NUL-terminated by libyaml), or NULL. */
-static const char *ystr(const yaml_node_t *n)
-{
-    if (n == NULL || n->type != YAML_SCALAR_NODE)
-        return NULL;
-    return (const char *)n->data.scalar.value;
-}
-
 static size_t ylen(const yaml_node_t *n)
 {
     return n != NULL && n->type == YAML_SCALAR_NODE ? n->data.scalar.length : 0;
@@ -300,7 +223,7 @@ static size_t ylen(const yaml_node_t *n)
 /* A scalar integer, or def. */
 static long yint(const yaml_node_t *n, long def)
 {
-    const char *s = ystr(n);
+    const char *s = conf_ystr(n);
     char *end;
     long v;
     if (s == NULL || *s == '\0')
@@ -310,24 +233,10 @@ static long yint(const yaml_node_t *n, long def)
     return errno == 0 && *end == '\0' ? v : def;
 }
 
-static size_t yseq_len(const yaml_node_t *n)
-{
-    if (n == NULL || n->type != YAML_SEQUENCE_NODE)
-        return 0;
-    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-}
-
-static yaml_node_t *yseq_at(ydoc *y, const yaml_node_t *n, size_t i)
-{
-    if (i >= yseq_len(n))
-        return NULL;
-    return ynode(y, n->data.sequence.items.start[i]);
-}
-
 /* The cases of a section ("section: {cases: [...]}"). */
 static yaml_node_t *ycases(ydoc *y, const char *section)
 {
-    return yget(y, yget(y, yaml_document_get_root_node(&y->doc), section), "cases");
+    return conf_yget(y, conf_yget(y, yaml_document_get_root_node(&y->doc), section), "cases");
 }
 
 /* -------------------------------------------------------- shared state */
@@ -455,9 +364,9 @@ static void diag_parse(int rc, const ma_dmarc_record *rec, const ma_dmarc_perr *
 static void run_parse_case(env *e, ydoc *y, const yaml_node_t *c)
 {
     tally *t = &e->parse;
-    int n = (int)yint(yget(y, c, "n"), -1);
-    const yaml_node_t *recn = yget(y, c, "record");
-    const char *txt = ystr(recn), *outcome = ystr(yget(y, c, "outcome"));
+    int n = (int)yint(conf_yget(y, c, "n"), -1);
+    const yaml_node_t *recn = conf_yget(y, c, "record");
+    const char *txt = conf_ystr(recn), *outcome = conf_ystr(conf_yget(y, c, "outcome"));
     size_t len = ylen(recn);
     const struct rp_rfc *rfc = rp_rfc_of(n);
     ma_dmarc_record rec;
@@ -539,15 +448,15 @@ static void run_parse_case(env *e, ydoc *y, const yaml_node_t *c)
 static void run_parse(env *e, ydoc *y)
 {
     const yaml_node_t *cases = ycases(y, "record_parse");
-    const char *dom = ystr(yget(y, yget(y, yaml_document_get_root_node(&y->doc), "record_parse"),
+    const char *dom = conf_ystr(conf_yget(y, conf_yget(y, yaml_document_get_root_node(&y->doc), "record_parse"),
                                 "domain"));
     size_t i;
-    if (yseq_len(cases) != 20)
-        printf("# record_parse: %u vectors (README: 20)\n", (unsigned)yseq_len(cases));
-    check(&e->parse, yseq_len(cases) > 0, "dmarc-opendmarc record_parse: vectors found", NULL);
+    if (conf_yseq_len(cases) != 20)
+        printf("# record_parse: %u vectors (README: 20)\n", (unsigned)conf_yseq_len(cases));
+    check(&e->parse, conf_yseq_len(cases) > 0, "dmarc-opendmarc record_parse: vectors found", NULL);
     printf("# record_parse: records of %s, parsed in RFC 7489 mode\n", or_q(dom));
-    for (i = 0; i < yseq_len(cases); i++)
-        run_parse_case(e, y, yseq_at(y, cases, i));
+    for (i = 0; i < conf_yseq_len(cases); i++)
+        run_parse_case(e, y, conf_yseq_at(y, cases, i));
 }
 
 /* ------------------------------------------------- 2. record_fetch */
@@ -555,11 +464,11 @@ static void run_parse(env *e, ydoc *y)
 static void run_fetch(env *e, ydoc *y)
 {
     tally *t = &e->fetch;
-    const yaml_node_t *sec = yget(y, yaml_document_get_root_node(&y->doc), "record_fetch");
-    const yaml_node_t *recn = yget(y, sec, "record"), *exp = yget(y, sec, "expect");
-    const char *txt = ystr(recn), *adkim = ystr(yget(y, exp, "adkim"));
-    const char *aspf = ystr(yget(y, exp, "aspf"));
-    long pct = yint(yget(y, exp, "pct"), -1);
+    const yaml_node_t *sec = conf_yget(y, yaml_document_get_root_node(&y->doc), "record_fetch");
+    const yaml_node_t *recn = conf_yget(y, sec, "record"), *exp = conf_yget(y, sec, "expect");
+    const char *txt = conf_ystr(recn), *adkim = conf_ystr(conf_yget(y, exp, "adkim"));
+    const char *aspf = conf_ystr(conf_yget(y, exp, "aspf"));
+    long pct = yint(conf_yget(y, exp, "pct"), -1);
     ma_dmarc_record rec;
     ma_dmarc_perr err;
     char label[LABEL_MAX];
@@ -728,10 +637,10 @@ static void run_align_case(env *e, ydoc *y, const yaml_node_t *c, const align_se
                            size_t nsetups)
 {
     tally *t = &e->align;
-    int n = (int)yint(yget(y, c, "n"), -1);
-    const char *a = ystr(yget(y, c, "a")), *b = ystr(yget(y, c, "b"));
-    const char *mode = ystr(yget(y, c, "mode"));
-    long outcome = yint(yget(y, c, "outcome"), 1);
+    int n = (int)yint(conf_yget(y, c, "n"), -1);
+    const char *a = conf_ystr(conf_yget(y, c, "a")), *b = conf_ystr(conf_yget(y, c, "b"));
+    const char *mode = conf_ystr(conf_yget(y, c, "mode"));
+    long outcome = yint(conf_yget(y, c, "outcome"), 1);
     const char *todo = disagreement("alignment", n);
     char names[8][256], label[LABEL_MAX], detail[600], rec[64];
     size_t nnames = 0, i, s;
@@ -852,9 +761,9 @@ static void run_align(env *e, ydoc *y)
     setups[2].name = "RFC 9989, tree walk";
     setups[2].mode = MA_DMARC_MODE_9989;
     setups[2].psl = NULL;
-    check(&e->align, yseq_len(cases) > 0, "dmarc-opendmarc alignment: vectors found", NULL);
-    for (i = 0; i < yseq_len(cases); i++)
-        run_align_case(e, y, yseq_at(y, cases, i), setups, 3);
+    check(&e->align, conf_yseq_len(cases) > 0, "dmarc-opendmarc alignment: vectors found", NULL);
+    for (i = 0; i < conf_yseq_len(cases); i++)
+        run_align_case(e, y, conf_yseq_at(y, cases, i), setups, 3);
 }
 
 /* ----------------------------------------------------- 4. find_domain */
@@ -907,9 +816,9 @@ static int from_via_msg(env *e, const char *raw, size_t len, ma_dmarc_from *out)
 static void run_from_case(env *e, ydoc *y, const yaml_node_t *c)
 {
     tally *t = &e->from;
-    int n = (int)yint(yget(y, c, "n"), -1);
-    const yaml_node_t *rawn = yget(y, c, "raw");
-    const char *raw = ystr(rawn), *want = ystr(yget(y, c, "domain"));
+    int n = (int)yint(conf_yget(y, c, "n"), -1);
+    const yaml_node_t *rawn = conf_yget(y, c, "raw");
+    const char *raw = conf_ystr(rawn), *want = conf_ystr(conf_yget(y, c, "domain"));
     const char *todo = disagreement("find_domain", n);
     char label[LABEL_MAX];
     ma_dmarc_from f, g;
@@ -955,9 +864,9 @@ static void run_from(env *e, ydoc *y)
 {
     const yaml_node_t *cases = ycases(y, "find_domain");
     size_t i;
-    check(&e->from, yseq_len(cases) > 0, "dmarc-opendmarc find_domain: vectors found", NULL);
-    for (i = 0; i < yseq_len(cases); i++)
-        run_from_case(e, y, yseq_at(y, cases, i));
+    check(&e->from, conf_yseq_len(cases) > 0, "dmarc-opendmarc find_domain: vectors found", NULL);
+    for (i = 0; i < conf_yseq_len(cases); i++)
+        run_from_case(e, y, conf_yseq_at(y, cases, i));
 }
 
 /* ----------------------------------------- 5. organizational_domain */
@@ -969,11 +878,11 @@ static void run_org(env *e, ydoc *y)
     char label[LABEL_MAX], out[256];
     size_t i;
 
-    check(t, yseq_len(cases) > 0, "dmarc-opendmarc organizational_domain: vectors found", NULL);
-    for (i = 0; i < yseq_len(cases); i++) {
-        const yaml_node_t *c = yseq_at(y, cases, i);
-        int n = (int)yint(yget(y, c, "n"), -1);
-        const char *dom = ystr(yget(y, c, "domain")), *want = ystr(yget(y, c, "org"));
+    check(t, conf_yseq_len(cases) > 0, "dmarc-opendmarc organizational_domain: vectors found", NULL);
+    for (i = 0; i < conf_yseq_len(cases); i++) {
+        const yaml_node_t *c = conf_yseq_at(y, cases, i);
+        int n = (int)yint(conf_yget(y, c, "n"), -1);
+        const char *dom = conf_ystr(conf_yget(y, c, "domain")), *want = conf_ystr(conf_yget(y, c, "org"));
         int rc;
         t->cases++;
         if (dom == NULL || want == NULL) {
@@ -1200,7 +1109,7 @@ int main(int argc, char **argv)
         printf("#   got %s\n", ma_status_name(rc));
 
     path_join(path, sizeof path, root, "dmarc-opendmarc/vectors.yml");
-    if (!ydoc_load(&y, path, err, sizeof err)) {
+    if (!conf_ydoc_load(&y, path, err, sizeof err)) {
         check(&e.parse, 0, "dmarc-opendmarc/vectors.yml loads", NULL);
         tap_diag(err);
     } else {
@@ -1210,7 +1119,7 @@ int main(int argc, char **argv)
         run_from(&e, &y);
         run_org(&e, &y);
     }
-    ydoc_free(&y);
+    conf_ydoc_free(&y);
     run_psl(&e);
 
     ma_psl_free(e.builtin);
