@@ -85,54 +85,55 @@ static void arc_fail(arc_job *a, unsigned int i, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Step over CFWS at *i (comments nested up to 16 deep); 0 when a comment
+   is not closed. */
+static int cfws(const char *v, size_t len, size_t *i)
+{
+    for (;;) {
+        int depth = 0;
+        while (*i < len && (v[*i] == ' ' || v[*i] == '\t' || v[*i] == '\r' || v[*i] == '\n'))
+            (*i)++;
+        if (*i >= len || v[*i] != '(')
+            return 1;
+        for (; *i < len; (*i)++) {
+            if (v[*i] == '\\' && *i + 1 < len) {
+                (*i)++;
+                continue;
+            }
+            if (v[*i] == '(' && ++depth > 16)
+                return 0;
+            if (v[*i] == ')' && --depth == 0) {
+                (*i)++;
+                break;
+            }
+        }
+        if (depth != 0)
+            return 0;
+    }
+}
+
 /* The instance of an ARC-Authentication-Results value: [CFWS] "i" [CFWS]
    "=" [CFWS] 1*2DIGIT [CFWS] ";" (RFC 8617 4.1.1, 4.2.1); 0 if malformed. */
 static unsigned int aar_instance(const char *v, size_t len)
 {
     size_t i = 0;
     unsigned int n = 0, digits = 0;
-    int depth;
-#define SKIP_CFWS()                                                              \
-    for (;;) {                                                                   \
-        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n')) \
-            i++;                                                                 \
-        if (i < len && v[i] == '(') {                                            \
-            for (depth = 0; i < len; i++) {                                      \
-                if (v[i] == '\\' && i + 1 < len) {                               \
-                    i++;                                                         \
-                    continue;                                                    \
-                }                                                                \
-                if (v[i] == '(' && ++depth > 16)                                 \
-                    return 0;                                                    \
-                if (v[i] == ')' && --depth == 0) {                               \
-                    i++;                                                         \
-                    break;                                                       \
-                }                                                                \
-            }                                                                    \
-            if (depth != 0)                                                      \
-                return 0;                                                        \
-            continue;                                                            \
-        }                                                                        \
-        break;                                                                   \
-    }
-    SKIP_CFWS();
-    if (i >= len || (v[i] != 'i' && v[i] != 'I'))
+
+    if (!cfws(v, len, &i) || i >= len || (v[i] != 'i' && v[i] != 'I'))
         return 0;
     i++;
-    SKIP_CFWS();
-    if (i >= len || v[i] != '=')
+    if (!cfws(v, len, &i) || i >= len || v[i] != '=')
         return 0;
     i++;
-    SKIP_CFWS();
+    if (!cfws(v, len, &i))
+        return 0;
     while (i < len && v[i] >= '0' && v[i] <= '9' && digits < 3) {
         n = n * 10 + (unsigned int)(v[i] - '0');
         digits++;
         i++;
     }
-    if (digits == 0 || digits > 2)
+    if (digits == 0 || digits > 2 || !cfws(v, len, &i))
         return 0;
-    SKIP_CFWS();
-#undef SKIP_CFWS
     if (i >= len || v[i] != ';')
         return 0;
     return n >= 1 && n <= MA_ARC_MAX_INSTANCE ? n : 0;
