@@ -53,34 +53,7 @@
 
 #include <mailauth/mailauth.h>
 
-/* Exit statuses. */
-enum {
-    CLI_OK = 0,
-    CLI_ERROR = 1,
-    CLI_USAGE = 2
-};
-
-/* The global state shared by the commands. */
-typedef struct cli {
-    ma_ctx *ctx;
-    const char **zones;        /* --zone files, in order */
-    size_t nzones;
-    const char **servers;      /* --nameserver values, in order */
-    size_t nservers;
-    int json;                  /* --json */
-    int64_t now_ms;            /* --now, in milliseconds */
-    ma_static_zone *zone;      /* made by cli_resolver() from the --zone files */
-    ma_resolver *resolver;     /* made on first use by cli_resolver() */
-} cli;
-
-/* A command: name, argument synopsis, one-line summary, entry point.
- * argv[0] is the command name; argv[1..argc-1] its arguments. */
-typedef struct command {
-    const char *name;
-    const char *args;
-    const char *summary;
-    int (*run)(cli *c, int argc, char **argv);
-} command;
+#include "cli.h"
 
 static int cmd_dns(cli *c, int argc, char **argv);
 static int cmd_spf(cli *c, int argc, char **argv);
@@ -102,22 +75,19 @@ static const command commands[] = {
       "DMARC check of a message: SPF, DKIM, then the policy", cmd_dmarc },
     { "dmarc-record", "[--mode 9989|7489] RECORD",
       "a DMARC record's effective values, or its error", cmd_dmarc_record },
+    { "arc-verify", "[FILE]", "validate a message's ARC chain (RFC 8617)", cmd_arc_verify },
+    { "arc-seal", "--domain D --selector S --key FILE --authserv-id ID [OPTIONS] [FILE]",
+      "add the next ARC set to a message", cmd_arc_seal },
+    { "authres", "[FILE]", "a message's Authentication-Results fields as JSON", cmd_authres },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 /* ------------------------------------------------------------------ messages */
 
-#if defined(__GNUC__)
-# define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-# define CLI_PRINTF(f, a)
-#endif
-
-static void errmsg(const char *fmt, ...) CLI_PRINTF(1, 2);
 
 /* One line on stderr: "mailauth: " + the message. */
-static void errmsg(const char *fmt, ...)
+void errmsg(const char *fmt, ...)
 {
     va_list ap;
 
@@ -168,7 +138,7 @@ static void usage(FILE *out)
 
 /* Master-file style: printable ASCII as is, everything else (and the
  * backslash) as \DDD with a decimal byte value (RFC 1035 5.1). */
-static void put_text(FILE *out, const char *s, size_t len)
+void put_text(FILE *out, const char *s, size_t len)
 {
     size_t i;
 
@@ -183,7 +153,7 @@ static void put_text(FILE *out, const char *s, size_t len)
 
 /* A JSON string (RFC 8259 7), ASCII only: control bytes, DEL and bytes from
  * 0x80 are written as \u00XX, so each byte maps to one code point. */
-static void put_json_string(FILE *out, const char *s, size_t len)
+void put_json_string(FILE *out, const char *s, size_t len)
 {
     size_t i;
 
@@ -204,7 +174,7 @@ static void put_json_string(FILE *out, const char *s, size_t len)
     fputc('"', out);
 }
 
-static void put_json_cstr(FILE *out, const char *s)
+void put_json_cstr(FILE *out, const char *s)
 {
     put_json_string(out, s, strlen(s));
 }
@@ -213,7 +183,7 @@ static void put_json_cstr(FILE *out, const char *s)
 
 /* The resolver chosen by the global options, made on first use so that
  * commands without DNS never touch resolv.conf or the zone files. */
-static int cli_resolver(cli *c, ma_resolver **out)
+int cli_resolver(cli *c, ma_resolver **out)
 {
     int rc;
     size_t i;
@@ -271,7 +241,7 @@ static int cli_resolver(cli *c, ma_resolver **out)
 }
 
 /* Run job to completion through the resolver; what prefixes the message on failure. */
-static int cli_run_job(cli *c, ma_job *job, const char *what, ma_resolver **resolver)
+int cli_run_job(cli *c, ma_job *job, const char *what, ma_resolver **resolver)
 {
     int rc, ret = cli_resolver(c, resolver);
     if (ret != CLI_OK)
@@ -292,7 +262,7 @@ static int cli_run_job(cli *c, ma_job *job, const char *what, ma_resolver **reso
  * starting with '-' (but "-" itself) is a usage error.  On return *first is
  * the index of the first operand.  A command with options of its own would
  * use getopt_long() instead. */
-static int command_options(const command *cmd, int argc, char **argv, int *first, int *done)
+int command_options(const command *cmd, int argc, char **argv, int *first, int *done)
 {
     const char *a = argc > 1 ? argv[1] : "";
 
@@ -313,7 +283,7 @@ static int command_options(const command *cmd, int argc, char **argv, int *first
     return CLI_USAGE;
 }
 
-static const command *find_command(const char *name)
+const command *find_command(const char *name)
 {
     size_t i;
 
@@ -532,7 +502,7 @@ static void spf_usage(FILE *out)
 /* A header field as the library made it, byte for byte (UTF-8 included),
  * but a folding CRLF is written as a newline and any other control byte as
  * \DDD, so that nothing in it can move the terminal's cursor. */
-static void put_field(FILE *out, const char *s)
+void put_field(FILE *out, const char *s)
 {
     size_t i, len = strlen(s);
 
@@ -550,7 +520,7 @@ static void put_field(FILE *out, const char *s)
 }
 
 /* ,"key":"value" (no comma before the first key). */
-static void put_json_member(FILE *out, const char *key, const char *value, int first)
+void put_json_member(FILE *out, const char *key, const char *value, int first)
 {
     if (!first)
         fputc(',', out);
@@ -734,7 +704,7 @@ out:
 /* Start getopt_long() afresh for a command: main() parsed the global
  * options (optind 0 makes glibc reinitialise; elsewhere 1 is the first
  * index). */
-static void getopt_restart(void)
+void getopt_restart(void)
 {
 #ifdef __GLIBC__
     optind = 0;
@@ -746,7 +716,7 @@ static void getopt_restart(void)
 
 /* Report what getopt_long() (optstring starting "+:") returned as an error
  * for command name, the way the spf command does; returns CLI_USAGE. */
-static int option_error(const char *name, int opt, char **argv)
+int option_error(const char *name, int opt, char **argv)
 {
     if (opt == ':')
         errmsg("%s: option '%s' needs an argument (try --help)", name, argv[optind - 1]);
@@ -760,13 +730,13 @@ static int option_error(const char *name, int opt, char **argv)
 }
 
 /* How an input file is named in messages ("-" and no operand: stdin). */
-static const char *input_name(const char *path)
+const char *input_name(const char *path)
 {
     return path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
 }
 
 /* Open path for reading (stdin for NULL or "-"); NULL with a message on error. */
-static FILE *open_input(const char *cmd, const char *path)
+FILE *open_input(const char *cmd, const char *path)
 {
     FILE *in;
 
@@ -778,7 +748,7 @@ static FILE *open_input(const char *cmd, const char *path)
     return in;
 }
 
-static void close_input(FILE *in)
+void close_input(FILE *in)
 {
     if (in != NULL && in != stdin)
         fclose(in);
@@ -786,7 +756,7 @@ static void close_input(FILE *in)
 
 /* Read all of in (at most max bytes) into a malloc'd buffer with a NUL after
  * the data.  Returns CLI_OK, or CLI_ERROR after a message. */
-static int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **data,
+int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **data,
                     size_t *len)
 {
     char *buf = NULL, *nbuf;
@@ -829,7 +799,7 @@ static int read_all(const char *cmd, const char *name, FILE *in, size_t max, cha
 }
 
 /* A message the reader refused: "CMD: NAME: malformed message: WHY". */
-static int message_error(const char *cmd, const char *name, ma_msg *msg, int rc)
+int message_error(const char *cmd, const char *name, ma_msg *msg, int rc)
 {
     const char *why = ma_msg_error(msg);
     if (rc == MA_ENOMEM || why == NULL || why[0] == '\0')
@@ -843,7 +813,7 @@ static int message_error(const char *cmd, const char *name, ma_msg *msg, int rc)
  * Feed the message in path (standard input for NULL or "-") to msg and
  * finish it; errors are reported as cmd's.  CLI_OK or CLI_ERROR.
  */
-static int stream_message(const char *cmd, const char *path, ma_msg *msg)
+int stream_message(const char *cmd, const char *path, ma_msg *msg)
 {
     const char *name = input_name(path);
     char buf[65536];
@@ -869,7 +839,7 @@ static int stream_message(const char *cmd, const char *path, ma_msg *msg)
 }
 
 /* Parse an unsigned decimal number in [min, max]. */
-static int parse_uint(const char *text, unsigned long long min, unsigned long long max,
+int parse_uint(const char *text, unsigned long long min, unsigned long long max,
                       unsigned long long *v)
 {
     char *end;
@@ -884,7 +854,7 @@ static int parse_uint(const char *text, unsigned long long min, unsigned long lo
 }
 
 /* "rsa-sha256" or "ed25519-sha256"; MA_DKIM_ALG_UNKNOWN otherwise. */
-static ma_dkim_alg parse_sign_alg(const char *text)
+ma_dkim_alg parse_sign_alg(const char *text)
 {
     if (strcmp(text, "rsa-sha256") == 0)
         return MA_DKIM_RSA_SHA256;
@@ -1759,7 +1729,7 @@ enum {
 };
 
 /* --mode: "9989" or "7489"; -1 otherwise. */
-static int parse_dmarc_mode(const char *text)
+int parse_dmarc_mode(const char *text)
 {
     if (strcmp(text, "9989") == 0)
         return MA_DMARC_MODE_9989;
@@ -1769,7 +1739,7 @@ static int parse_dmarc_mode(const char *text)
 }
 
 /* key=value on a line of its own (value escaped as put_text does). */
-static void put_detail(const char *key, const char *value)
+void put_detail(const char *key, const char *value)
 {
     fputs(key, stdout);
     fputc('=', stdout);
@@ -1780,7 +1750,7 @@ static void put_detail(const char *key, const char *value)
 /* The SPF domain DMARC gets (RFC 7489 3.1.2, RFC 9989 3.2.7): the domain
  * of MAIL FROM (all of it when there is no '@'), or for a null sender the
  * HELO name (RFC 7208 2.4: SPF checked postmaster@HELO). */
-static const char *spf_domain(const char *sender, const char *helo)
+const char *spf_domain(const char *sender, const char *helo)
 {
     const char *at;
 
@@ -1793,7 +1763,7 @@ static const char *spf_domain(const char *sender, const char *helo)
 /* Give DMARC the DKIM verdicts, passes first: the DMARC job takes a
  * bounded number, and only a pass can align.  A signature without a
  * readable d= names no domain and is left out. */
-static int dmarc_add_dkim(ma_job *dmarc, const ma_job *dkim)
+int dmarc_add_dkim(ma_job *dmarc, const ma_job *dkim)
 {
     size_t i, n = ma_dkim_job_count(dkim);
     int pass, rc;
@@ -2242,7 +2212,7 @@ int main(int argc, char **argv)
     cli c;
     ma_ctx_opts opts = MA_CTX_OPTS_INIT;
     const command *cmd;
-    int opt, rc, ret = CLI_OK, have_now = 0, help = 0, version = 0;
+    int opt, rc, ret = CLI_OK, help = 0, version = 0;
 
     memset(&c, 0, sizeof c);
     /* At most one entry per argument: no overflow checks needed below. */
@@ -2271,7 +2241,7 @@ int main(int argc, char **argv)
                 ret = CLI_USAGE;
                 goto out;
             }
-            have_now = 1;
+            c.have_now = 1;
             break;
         case 'j':
             c.json = 1;
@@ -2325,7 +2295,7 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (have_now) {
+    if (c.have_now) {
         opts.clock_fn = clock_fixed;
         opts.clock_payload = &c.now_ms;
     }

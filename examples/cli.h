@@ -1,0 +1,118 @@
+/*
+ * mailauth (the command-line tool): what the command files share.
+ *
+ * mailauth.c holds main(), the command table and the helpers declared
+ * here; each group of commands may live in a file of its own (cli-arc.c,
+ * cli-auth.c) and use them.  Public libmailauth API only.
+ */
+#ifndef MAILAUTH_CLI_H
+#define MAILAUTH_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mailauth/mailauth.h>
+
+#if defined(__GNUC__)
+# define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+# define CLI_PRINTF(f, a)
+#endif
+
+/* Exit statuses. */
+enum {
+    CLI_OK = 0,
+    CLI_ERROR = 1,
+    CLI_USAGE = 2
+};
+
+/* The global state shared by the commands. */
+typedef struct cli {
+    ma_ctx *ctx;
+    const char **zones;        /* --zone files, in order */
+    size_t nzones;
+    const char **servers;      /* --nameserver values, in order */
+    size_t nservers;
+    int json;                  /* --json */
+    int64_t now_ms;            /* --now, in milliseconds */
+    int have_now;              /* --now was given */
+    ma_static_zone *zone;      /* made by cli_resolver() from the --zone files */
+    ma_resolver *resolver;     /* made on first use by cli_resolver() */
+} cli;
+
+/* A command: name, argument synopsis, one-line summary, entry point.
+ * argv[0] is the command name; argv[1..argc-1] its arguments. */
+typedef struct command {
+    const char *name;
+    const char *args;
+    const char *summary;
+    int (*run)(cli *c, int argc, char **argv);
+} command;
+
+/* The commands living outside mailauth.c. */
+int cmd_arc_verify(cli *c, int argc, char **argv);
+int cmd_arc_seal(cli *c, int argc, char **argv);
+int cmd_authres(cli *c, int argc, char **argv);
+
+/* ---------------------------------------------------------------- output */
+
+/* One line on stderr: "mailauth: " + the message. */
+void errmsg(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Printable ASCII as is, anything else (and '\') as \DDD. */
+void put_text(FILE *out, const char *s, size_t len);
+/* A JSON string, ASCII only (other bytes as \u00XX). */
+void put_json_string(FILE *out, const char *s, size_t len);
+void put_json_cstr(FILE *out, const char *s);
+/* ,"key":"value" (no comma before the first). */
+void put_json_member(FILE *out, const char *key, const char *value, int first);
+/* A header field as the library made it, folding CRLFs as newlines. */
+void put_field(FILE *out, const char *s);
+/* key=value on a line of its own (value as put_text). */
+void put_detail(const char *key, const char *value);
+
+/* ---------------------------------------------------------- resolver, jobs */
+
+/* The resolver of the global options, made on first use. */
+int cli_resolver(cli *c, ma_resolver **out);
+/* Run job to completion through the resolver; what prefixes the message. */
+int cli_run_job(cli *c, ma_job *job, const char *what, ma_resolver **resolver);
+
+/* -------------------------------------------------------------- arguments */
+
+const command *find_command(const char *name);
+/* Options of a command without options of its own (--help, --). */
+int command_options(const command *cmd, int argc, char **argv, int *first, int *done);
+/* Start getopt_long() afresh for a command (optstring "+:..."). */
+void getopt_restart(void);
+/* Report what getopt_long() returned as a usage error of command name. */
+int option_error(const char *name, int opt, char **argv);
+/* An unsigned decimal in [min, max]: 0, or -1. */
+int parse_uint(const char *text, unsigned long long min, unsigned long long max,
+               unsigned long long *v);
+/* "rsa-sha256" / "ed25519-sha256", else MA_DKIM_ALG_UNKNOWN. */
+ma_dkim_alg parse_sign_alg(const char *text);
+/* "9989" / "7489" as a DMARC mode, else -1. */
+int parse_dmarc_mode(const char *text);
+
+/* ----------------------------------------------------------------- input */
+
+/* "standard input" for NULL or "-", else path. */
+const char *input_name(const char *path);
+/* Open path (stdin for NULL or "-"); NULL after a message. */
+FILE *open_input(const char *cmd, const char *path);
+void close_input(FILE *in);
+/* All of in, at most max bytes, malloc'd and NUL-terminated. */
+int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **data, size_t *len);
+/* Report a message the reader refused; returns CLI_ERROR. */
+int message_error(const char *cmd, const char *name, ma_msg *msg, int rc);
+/* Feed the message in path to msg and finish it. */
+int stream_message(const char *cmd, const char *path, ma_msg *msg);
+
+/* ------------------------------------------------------------ DMARC glue */
+
+/* The SPF domain DMARC gets: MAIL FROM's domain, or HELO for a null sender. */
+const char *spf_domain(const char *sender, const char *helo);
+/* Hand a finished DKIM job's verdicts to a DMARC job, passes first. */
+int dmarc_add_dkim(ma_job *dmarc, const ma_job *dkim);
+
+#endif
