@@ -610,6 +610,42 @@ static void test_select(void)
     ma_msg_free(m);
 }
 
+/* The results text for an ARC-Authentication-Results (the ValiMail
+ * suite's consolidation: fields in order, comments kept). */
+static void test_select_text(void)
+{
+    static const char msg_text[] =
+        "Authentication-Results: lists.example.org; arc=none;\r\n"
+        "  spf=pass smtp.mfrom=jqd@d1.example\r\n"
+        "Authentication-Results: lists.example.org 1; dkim=pass (1024-bit key)\r\n"
+        "\t header.i=@d1.example;\r\n"
+        "Authentication-Results: nobody.example.org; something=ignored\r\n"
+        "Authentication-Results: lists.example.org; none\r\n"
+        "Authentication-Results: lists.example.org; dkim=\r\n"
+        "Authentication-Results: (c) \"lists.example.org\" (c); dmarc=pass reason=\"x; y\"\r\n"
+        "From: a@example.com\r\n"
+        "\r\n"
+        "body\r\n";
+    ma_msg *m = NULL;
+    char *text = (char *)"unset";
+
+    ma_msg_new(&m, ctx);
+    ma_msg_write(m, msg_text, sizeof(msg_text) - 1);
+    ma_msg_finish(m);
+    is_int(ma_authres_select_text(&text, ctx, m, "lists.example.org"), MA_OK, "select_text");
+    is_str(text, "arc=none; spf=pass smtp.mfrom=jqd@d1.example; "
+           "dkim=pass (1024-bit key) header.i=@d1.example; dmarc=pass reason=\"x; y\"",
+           "fields joined in order, folding made one space, comments and quotes kept, "
+           "none and malformed fields left out");
+    ma_free(ctx, text);
+    text = (char *)"unset";
+    is_int(ma_authres_select_text(&text, ctx, m, "nobody.example"), MA_OK, "no field for the id");
+    ok(text == NULL, "no field: NULL text");
+    is_int(ma_authres_select_text(&text, ctx, NULL, "x"), MA_EINVAL, "NULL msg");
+    is_int(ma_authres_select_text(NULL, ctx, m, "x"), MA_EINVAL, "NULL out");
+    ma_msg_free(m);
+}
+
 /* A counting allocator that fails the nth allocation. */
 static long fail_at = -1, calls;
 static void *t_malloc(size_t n, void *p)
@@ -717,6 +753,7 @@ int main(void)
     test_writer();
     test_round_trip();
     test_select();
+    test_select_text();
     test_oom();
     test_ctx_limits();
     ma_ctx_free(ctx);

@@ -183,6 +183,20 @@ MA_EXTERN(int) ma_authres_write(char **out, size_t *len_out, const ma_authres *a
 MA_EXTERN(int) ma_authres_select(ma_authres_list **out, ma_ctx *ctx, const ma_msg *msg,
                                  const char *authserv_id);
 
+/**
+ * The results of every Authentication-Results field of msg for
+ * authserv_id, as text for an ARC-Authentication-Results (RFC 8617 4.1.1):
+ * each field that parses contributes what follows its authserv-id and ';'
+ * (comments kept, folding and WSP runs made one space, outer ';' and space
+ * dropped), fields in message order, joined by "; ".  Fields that say
+ * "none" contribute nothing.
+ * @param out receives the text (free with ma_free(ctx, *out)), or NULL
+ *        when no field has a result for authserv_id.
+ * @return MA_OK, MA_EINVAL, MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_authres_select_text(char **out, ma_ctx *ctx, const ma_msg *msg,
+                                      const char *authserv_id);
+
 /** The number of fields in the list. */
 MA_EXTERN(size_t) ma_authres_list_count(const ma_authres_list *list);
 

@@ -233,11 +233,13 @@ typedef enum ma_limit {
     /** Properties of one Authentication-Results result (default 32). */
     MA_LIMIT_AUTHRES_PROPS = 24,
     /** Bytes of one Authentication-Results value or keyword (default 512). */
-    MA_LIMIT_AUTHRES_VALUE_BYTES = 25
+    MA_LIMIT_AUTHRES_VALUE_BYTES = 25,
+    /** PTR names iprev and the HELO checks look up (RFC 8601 3; default 10). */
+    MA_LIMIT_IPREV_NAMES = 26
 } ma_limit;
 
 /** Number of limits defined by this version of the library. */
-#define MA_LIMIT_COUNT 26
+#define MA_LIMIT_COUNT 27
 
 /**
  * Set a limit.  Call during setup only, before the context is shared.

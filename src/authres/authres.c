@@ -501,6 +501,8 @@ int ma__authres_parse_into(ma_authres *ar, const char *in, size_t len, size_t *e
         goto out;
     }
 
+    ar->results_off = p.pos + 1;
+
     /* no-result / 1*resinfo */
     while (at(&p, ';')) {
         size_t mstart, save_strs;
@@ -1191,6 +1193,73 @@ int ma_authres_select(ma_authres_list **out, ma_ctx *ctx, const ma_msg *msg,
     }
     *out = list;
     return MA_OK;
+}
+
+/*
+ * Append the results text of one field (value[off..len)) to b: folding
+ * and runs of WSP become one space, leading and trailing space and ';'
+ * are dropped.  The text was parsed, so it holds no bare CR or LF.
+ */
+static int put_results_text(ma_buf *b, const char *value, size_t len, size_t off)
+{
+    size_t start;
+    int space = 0, rc;
+
+    if (b->len > 0 && (rc = ma__buf_append(b, "; ", 2)) != MA_OK)
+        return rc;
+    start = b->len;
+    for (; off < len; off++) {
+        char ch = value[off];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+            space = 1;
+            continue;
+        }
+        if (space && b->len > start && (rc = ma__buf_putc(b, ' ')) != MA_OK)
+            return rc;
+        space = 0;
+        if ((rc = ma__buf_putc(b, ch)) != MA_OK)
+            return rc;
+    }
+    while (b->len > start && (b->data[b->len - 1] == ';' || b->data[b->len - 1] == ' '))
+        b->len--;
+    return MA_OK;
+}
+
+int ma_authres_select_text(char **out, ma_ctx *ctx, const ma_msg *msg, const char *authserv_id)
+{
+    ma_authres_list *list = NULL;
+    ma_buf b;
+    size_t i;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    rc = ma_authres_select(&list, ctx, msg, authserv_id);
+    if (rc != MA_OK)
+        return rc;
+    ma__buf_init(&b, ctx);
+    for (i = 0; i < list->count && rc == MA_OK; i++) {
+        const ma_authres *ar = list->items[i];
+        const char *value;
+        size_t vlen, before = b.len;
+        if (ar->nres == 0)
+            continue;   /* "none" */
+        if (ma_msg_field(msg, (size_t)list->fields[i], NULL, NULL, &value, &vlen) != MA_OK)
+            continue;
+        rc = put_results_text(&b, value, vlen, ar->results_off);
+        if (rc == MA_OK && b.len == before + (before > 0 ? 2 : 0))
+            b.len = before;   /* nothing but CFWS: leave no empty entry */
+    }
+    ma_authres_list_free(list);
+    if (rc == MA_OK && b.len > 0) {
+        b.data[b.len] = '\0';   /* the trimming above moved the end */
+        *out = ma__buf_steal(&b, NULL);
+        if (*out == NULL)
+            rc = MA_ENOMEM;
+    }
+    ma__buf_free(&b);
+    return rc;
 }
 
 size_t ma_authres_list_count(const ma_authres_list *list)

@@ -26,6 +26,7 @@ struct ma_authres {
     size_t authserv_id;              /* offset; valid when has_id */
     int has_id;
     unsigned long version;           /* 0: absent */
+    size_t results_off;              /* parsed: input offset just after the authserv-id's ';' */
     ma_authres_res_rec *res;
     size_t nres, capres;
     ma_authres_prop_rec *props;
