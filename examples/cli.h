@@ -53,6 +53,8 @@ typedef struct command {
 int cmd_arc_verify(cli *c, int argc, char **argv);
 int cmd_arc_seal(cli *c, int argc, char **argv);
 int cmd_authres(cli *c, int argc, char **argv);
+int cmd_rdns(cli *c, int argc, char **argv);
+int cmd_check(cli *c, int argc, char **argv);
 
 /* ---------------------------------------------------------------- output */
 
@@ -112,6 +114,8 @@ int stream_message(const char *cmd, const char *path, ma_msg *msg);
 
 /* The SPF domain DMARC gets: MAIL FROM's domain, or HELO for a null sender. */
 const char *spf_domain(const char *sender, const char *helo);
+/* Signature i of a finished DKIM job as one JSON object (dkim-verify --json). */
+void dkim_print_json(const ma_job *job, size_t i);
 /* Hand a finished DKIM job's verdicts to a DMARC job, passes first. */
 int dmarc_add_dkim(ma_job *dmarc, const ma_job *dkim);
 

@@ -79,6 +79,10 @@ static const command commands[] = {
     { "arc-seal", "--domain D --selector S --key FILE --authserv-id ID [OPTIONS] [FILE]",
       "add the next ARC set to a message", cmd_arc_seal },
     { "authres", "[FILE]", "a message's Authentication-Results fields as JSON", cmd_authres },
+    { "rdns", "--ip IP [--helo NAME]", "reverse DNS (iprev) and HELO checks of a client",
+      cmd_rdns },
+    { "check", "--ip IP --helo NAME --sender ADDRESS [OPTIONS] [FILE]",
+      "every check of a message at once: its Authentication-Results", cmd_check },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -925,7 +929,7 @@ static void dkim_print_plain(const ma_job *job, size_t i)
 }
 
 /* One signature as a JSON object. */
-static void dkim_print_json(const ma_job *job, size_t i)
+void dkim_print_json(const ma_job *job, size_t i)
 {
     const char *word = ma_dkim_result_name(ma_dkim_job_result(job, i));
     const char *alg = ma_dkim_alg_name(ma_dkim_job_algorithm(job, i));
@@ -1765,23 +1769,7 @@ const char *spf_domain(const char *sender, const char *helo)
  * readable d= names no domain and is left out. */
 int dmarc_add_dkim(ma_job *dmarc, const ma_job *dkim)
 {
-    size_t i, n = ma_dkim_job_count(dkim);
-    int pass, rc;
-
-    for (pass = 1; pass >= 0; pass--) {
-        for (i = 0; i < n; i++) {
-            ma_dkim_result res = ma_dkim_job_result(dkim, i);
-            const char *d = ma_dkim_job_domain(dkim, i);
-            if ((res == MA_DKIM_PASS) != pass || d[0] == '\0')
-                continue;
-            rc = ma_dmarc_job_add_dkim(dmarc, res, d, ma_dkim_job_unsigned_extra(dkim, i));
-            if (rc == MA_ELIMIT)
-                return MA_OK;   /* the rest cannot be taken into account */
-            if (rc != MA_OK)
-                return rc;
-        }
-    }
-    return MA_OK;
+    return ma_dmarc_job_add_dkim_job(dmarc, dkim);
 }
 
 /* The verdict as text: the first line, then the details. */

@@ -216,8 +216,10 @@ MA_EXTERN(int) ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *d
 /**
  * Supply every verdict of a finished DKIM verification job (this
  * library's ma_dkim_job_*): result, d=, s= and the unsigned-extra flag of
- * each signature with a readable d=.
- * @return as ma_dmarc_job_add_dkim(); MA_ESTATE when dkim is not done.
+ * each signature with a readable d=, passes first; what does not fit in
+ * the job's 32 verdicts is left out (only a pass can align).
+ * @return as ma_dmarc_job_add_dkim() but never MA_ELIMIT; MA_ESTATE when
+ *         dkim is not done.
  */
 MA_EXTERN(int) ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim);
 

@@ -14,5 +14,7 @@
 #include "dmarc.h"
 #include "arc.h"
 #include "authres.h"
+#include "iprev.h"
+#include "auth.h"
 
 #endif /* MAILAUTH_MAILAUTH_H */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authres/authres_int.h"
 #include "dkim/canon_int.h"
 #include "dkim/keymemo_int.h"
 #include "dkim/sig_int.h"
@@ -757,10 +758,15 @@ int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, c
     ma__buf_init(&scratch, ctx);
 
     /* ARC-Authentication-Results (4.1.1). */
-    rc = ma__buf_printf(&aar, "ARC-Authentication-Results: i=%u; %s; %s", i, g->authserv_id,
-                        results != NULL && results[0] ? results : "none");
+    rc = ma__buf_printf(&aar, "ARC-Authentication-Results: i=%u; %s; ", i, g->authserv_id);
     if (rc == MA_OK && strpbrk(results ? results : "", "\r\n") != NULL)
         rc = MA_EINVAL;
+    if (rc == MA_OK) {
+        /* Folded like an Authentication-Results field: a hop's results
+           easily pass the 998-octet line limit of RFC 5322 2.1.1. */
+        col = aar.len;
+        rc = ma__authres_fold(&aar, &col, results != NULL && results[0] ? results : "none");
+    }
 
     /* ARC-Message-Signature (4.1.2): DKIM signing with i= for the AUID. */
     nnames = ma__dkim_sign_names(s, g->msg, names, 256);

@@ -980,6 +980,62 @@ typedef struct writer {
 
 /* Place the unit: after a space, or on a new folded line when the unit
    (and a ';' that may follow it) would pass FOLD_WIDTH. */
+int ma__authres_put_value(ma_buf *b, const char *s, size_t len)
+{
+    if (!value_safe(s, len))
+        return MA_EINVAL;
+    return put_value(b, s, len, 1);
+}
+
+/*
+ * Append text (results), folding it at spaces outside quoted-strings and
+ * comments so that lines stay within FOLD_WIDTH where a unit allows.
+ * *col is the current column.
+ */
+int ma__authres_fold(ma_buf *out, size_t *col, const char *s)
+{
+    size_t i = 0, n = strlen(s);
+    int rc = MA_OK;
+
+    while (i < n && rc == MA_OK) {
+        size_t start = i, depth = 0;
+        int quoted = 0;
+        /* a unit: up to the next space outside quotes and comments */
+        for (; i < n; i++) {
+            char c = s[i];
+            if (quoted) {
+                if (c == '\\' && i + 1 < n)
+                    i++;
+                else if (c == '"')
+                    quoted = 0;
+            } else if (c == '"') {
+                quoted = 1;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (c == ' ' && depth == 0) {
+                break;
+            }
+        }
+        if (start > 0) {
+            if (*col + 1 + (i - start) > FOLD_WIDTH) {
+                rc = ma__buf_append(out, "\r\n\t", 3);
+                *col = 1;
+            } else {
+                rc = ma__buf_putc(out, ' ');
+                (*col)++;
+            }
+        }
+        if (rc == MA_OK)
+            rc = ma__buf_append(out, s + start, i - start);
+        *col += i - start;
+        while (i < n && s[i] == ' ')
+            i++;
+    }
+    return rc;
+}
+
 static int emit_unit(writer *w)
 {
     int rc;

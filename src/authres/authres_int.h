@@ -46,6 +46,21 @@ ma_authres *ma__authres_alloc(ma_ctx *ctx);
 int ma__authres_parse_into(ma_authres *ar, const char *in, size_t len, size_t *err_off,
                            const char **err_what);
 
+/*
+ * Append a property value to b as the writer does (RFC 8601 value: as is
+ * when a token or a plain address, else a quoted-string).  MA_EINVAL when
+ * it cannot be written safely (control characters, bad UTF-8).
+ */
+int ma__authres_put_value(ma_buf *b, const char *s, size_t len);
+
+/*
+ * Append text (a resinfo, or results joined by "; ") to out, folded with
+ * CRLF TAB at spaces outside quoted-strings and comments so that lines
+ * stay within 78 columns where a unit allows; *col is the column before
+ * and after.  No check of the text.
+ */
+int ma__authres_fold(ma_buf *out, size_t *col, const char *text);
+
 /* Whether two objects hold the same content (strings compared exactly). */
 int ma__authres_equal(const ma_authres *a, const ma_authres *b);
 

@@ -23,6 +23,7 @@
 
 #include <libpsl.h>
 
+#include "dmarc/dmarc_int.h"
 #include "dmarc/from_int.h"
 #include "dmarc/record_int.h"
 #include "dns/dns_int.h"
@@ -190,6 +191,7 @@ typedef struct dmarc_job {
     ma_job job;
     ma_dmarc_opts opts;
     ma_msg *msg;
+    int hold;                        /* ma__dmarc_job_hold(): wait before stage 2 */
     /* the author */
     int author_state;                /* 0 unknown, 1 known, 2 refused */
     char *author;
@@ -887,6 +889,8 @@ static int dmarc_step(ma_job *job)
             return rc;
         if (d->result >= 0)
             return MA_JOB_DONE;
+        if (d->hold)
+            return MA_JOB_NEED_INPUT;   /* the policy is known; the results are not */
         d->stage = 2;
         if (d->opts.mode == MA_DMARC_MODE_9989) {
             rc = stage2_ask(d);
@@ -915,6 +919,24 @@ static void dmarc_destroy(ma_job *job)
 }
 
 static const ma_job_vtable dmarc_vt = { "dmarc", dmarc_step, dmarc_destroy };
+
+/* Whether SPF, DKIM and ARC verdicts may still be supplied: before the
+   first step, or while a held job has not gone past its policy lookup. */
+static int inputs_open(const dmarc_job *d)
+{
+    return !d->job.started || (d->hold && d->stage < 2);
+}
+
+int ma__dmarc_job_hold(ma_job *job, int on)
+{
+    dmarc_job *d = as_dmarc_mut(job);
+    if (d == NULL)
+        return MA_EINVAL;
+    if (on && d->job.started)
+        return MA_ESTATE;
+    d->hold = on != 0;
+    return MA_OK;
+}
 
 /* -------------------------------------------------------------- public API */
 
@@ -1022,7 +1044,7 @@ int ma_dmarc_job_add_spf(ma_job *job, int spf_result, const char *domain, int sc
     if (d == NULL || domain == NULL || (scope != MA_DMARC_SPF_MAILFROM && scope != MA_DMARC_SPF_HELO) ||
         spf_result < MA_SPF_NONE || spf_result > MA_SPF_PERMERROR)
         return MA_EINVAL;
-    if (d->have_spf || job->started)
+    if (d->have_spf || !inputs_open(d))
         return MA_ESTATE;
     d->spf_domain = norm_domain(d, domain, &rc);
     if (d->spf_domain == NULL && rc == MA_ENOMEM)
@@ -1040,7 +1062,7 @@ int ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *domain, int 
     int rc;
     if (d == NULL || domain == NULL || dkim_result < MA_DKIM_NONE || dkim_result > MA_DKIM_PERMERROR)
         return MA_EINVAL;
-    if (job->started)
+    if (!inputs_open(d))
         return MA_ESTATE;
     if (d->ndkim >= DMARC_MAX_DKIM)
         return MA_ELIMIT;
@@ -1059,23 +1081,30 @@ int ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim)
 {
     dmarc_job *d = as_dmarc_mut(job);
     size_t i, n;
-    int rc;
+    int rc, pass;
     if (d == NULL || dkim == NULL)
         return MA_EINVAL;
     if (dkim->status != MA_JOB_DONE)
         return MA_ESTATE;
     n = ma_dkim_job_count(dkim);
-    for (i = 0; i < n; i++) {
-        const char *dom = ma_dkim_job_domain(dkim, i), *sel = ma_dkim_job_selector(dkim, i);
-        if (dom[0] == '\0')
-            continue; /* a signature without a readable d= names nobody */
-        rc = ma_dmarc_job_add_dkim(job, ma_dkim_job_result(dkim, i), dom,
-                                   ma_dkim_job_unsigned_extra(dkim, i));
-        if (rc != MA_OK)
-            return rc;
-        d->dkim[d->ndkim - 1].selector = arena_dup(d, sel, strlen(sel));
-        if (d->dkim[d->ndkim - 1].selector == NULL)
-            return MA_ENOMEM;
+    /* Passes first: the job keeps DMARC_MAX_DKIM verdicts, and only a
+       pass can align, so a flood of failing signatures cannot push an
+       aligned pass out. */
+    for (pass = 1; pass >= 0; pass--) {
+        for (i = 0; i < n; i++) {
+            const char *dom = ma_dkim_job_domain(dkim, i), *sel = ma_dkim_job_selector(dkim, i);
+            ma_dkim_result res = ma_dkim_job_result(dkim, i);
+            if (dom[0] == '\0' || (res == MA_DKIM_PASS) != pass)
+                continue; /* a signature without a readable d= names nobody */
+            rc = ma_dmarc_job_add_dkim(job, res, dom, ma_dkim_job_unsigned_extra(dkim, i));
+            if (rc == MA_ELIMIT)
+                return MA_OK;   /* the rest cannot be taken into account */
+            if (rc != MA_OK)
+                return rc;
+            d->dkim[d->ndkim - 1].selector = arena_dup(d, sel, strlen(sel));
+            if (d->dkim[d->ndkim - 1].selector == NULL)
+                return MA_ENOMEM;
+        }
     }
     return MA_OK;
 }
@@ -1087,7 +1116,7 @@ int ma_dmarc_job_set_arc(ma_job *job, int arc_pass, const char *sealer, const ch
     size_t i;
     if (d == NULL || (ntrusted > 0 && trusted == NULL))
         return MA_EINVAL;
-    if (d->have_arc || job->started)
+    if (d->have_arc || !inputs_open(d))
         return MA_ESTATE;
     d->arc_sealer = sealer ? arena_dup(d, sealer, strlen(sealer)) : NULL;
     d->trusted = ntrusted ? ma__job_alloc(job, ntrusted * sizeof *d->trusted) : NULL;
