@@ -13,38 +13,77 @@
 
 
 /* Load the first document of a YAML file; 0 and a message on error. */
-int conf_ydoc_load(ydoc *y, const char *path, char *err, size_t errsize)
+/* Read path and point a fresh parser at it; 1, or 0 with err set. */
+static int stream_open(yaml_parser_t *parser, char **text, const char *path, char *err,
+                       size_t errsize)
 {
-    yaml_parser_t parser;
     size_t len;
-    char *text = conf_read_file(path, &len);
-    int loaded;
 
-    y->loaded = 0;
-    if (text == NULL) {
+    *text = conf_read_file(path, &len);
+    if (*text == NULL) {
         snprintf(err, errsize, "cannot read %.400s: %s", path, strerror(errno));
         return 0;
     }
-    if (!yaml_parser_initialize(&parser)) {
+    if (!yaml_parser_initialize(parser)) {
         snprintf(err, errsize, "yaml_parser_initialize failed");
-        free(text);
+        free(*text);
         return 0;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    loaded = yaml_parser_load(&parser, &y->doc);
-    if (!loaded)
+    yaml_parser_set_input_string(parser, (const unsigned char *)*text, len);
+    return 1;
+}
+
+/* The next document of the stream into y: 1, 0 at the end, -1 with err set. */
+static int stream_next(yaml_parser_t *parser, ydoc *y, const char *path, char *err, size_t errsize)
+{
+    y->loaded = 0;
+    if (!yaml_parser_load(parser, &y->doc)) {
         snprintf(err, errsize, "%.400s: YAML error at line %lu: %s", path,
-                 (unsigned long)parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
-    yaml_parser_delete(&parser);
-    free(text);
-    if (!loaded)
-        return 0;
+                 (unsigned long)parser->problem_mark.line + 1, parser->problem ? parser->problem : "?");
+        return -1;
+    }
     y->loaded = 1;
     if (yaml_document_get_root_node(&y->doc) == NULL) {
-        snprintf(err, errsize, "%.400s: empty YAML stream", path);
+        conf_ydoc_free(y);
         return 0;
     }
     return 1;
+}
+
+int conf_ydoc_load(ydoc *y, const char *path, char *err, size_t errsize)
+{
+    yaml_parser_t parser;
+    char *text;
+    int got;
+
+    y->loaded = 0;
+    if (!stream_open(&parser, &text, path, err, errsize))
+        return 0;
+    got = stream_next(&parser, y, path, err, errsize);
+    if (got == 0)
+        snprintf(err, errsize, "%.400s: empty YAML stream", path);
+    yaml_parser_delete(&parser);
+    free(text);
+    return got == 1;
+}
+
+int conf_ydoc_each(const char *path, void (*fn)(ydoc *y, unsigned int docno, void *arg), void *arg,
+                   char *err, size_t errsize)
+{
+    yaml_parser_t parser;
+    char *text;
+    ydoc y;
+    int got, n = 0;
+
+    if (!stream_open(&parser, &text, path, err, errsize))
+        return -1;
+    while ((got = stream_next(&parser, &y, path, err, errsize)) == 1) {
+        fn(&y, (unsigned int)++n, arg);
+        conf_ydoc_free(&y);
+    }
+    yaml_parser_delete(&parser);
+    free(text);
+    return got < 0 ? -1 : n;
 }
 
 void conf_ydoc_free(ydoc *y)

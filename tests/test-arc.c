@@ -2,7 +2,8 @@
  * ARC sealing and validation through the public API: a first hop seals,
  * validation passes; a second hop seals on top, the two-set chain passes;
  * a change in the body after the newest seal fails the chain; a failed
- * chain is not extended; structure errors.
+ * chain gets a closing set with cv=fail, and nothing after it; structure
+ * errors.
  */
 #include "config.h"
 
@@ -150,24 +151,45 @@ int main(void)
     free(t);
 
     /* A change between hops breaks the first AMS: the second hop finds
-       the chain failed and adds no set. */
+       the chain failed and adds a set with cv=fail (RFC 8617 5.1.2), whose
+       seal covers only itself; the chain then stays failed, and a third
+       hop adds nothing (5.1 step 2). */
     t = malloc(strlen(hop1) + 16);
     sprintf(t, "%sFooter.\r\n", hop1);
     {
-        char *hop2b = seal(s2, t, "mx.forwarder.example", &rc);
+        char *hop2b = seal(s2, t, "mx.forwarder.example", &rc), *hop3b;
         is_int(rc, MA_OK, "modified between hops: sealing runs");
-        ok(hop2b == NULL, "modified between hops: the failed chain is not extended");
+        ok(hop2b != NULL && strstr(hop2b, "ARC-Seal: i=2;") && strstr(hop2b, "cv=fail;"),
+           "modified between hops: a set i=2 with cv=fail");
+        if (hop2b != NULL) {
+            j = validate(hop2b);
+            is_int(ma_arc_job_result(j), MA_ARC_FAIL, "the cv=fail chain validates as fail");
+            is_int(ma_arc_job_fail_instance(j), 2, "failing at the cv=fail set");
+            ma_job_free(j);
+            hop3b = seal(s1, hop2b, "mx.example.org", &rc);
+            is_int(rc, MA_OK, "sealing after cv=fail: no error");
+            ok(hop3b == NULL, "after cv=fail: no new set (RFC 8617 5.1 step 2)");
+            free(hop3b);
+        } else {
+            ok(0, "the cv=fail chain validates as fail");
+            ok(0, "failing at the cv=fail set");
+            ok(0, "sealing after cv=fail: no error");
+            ok(0, "after cv=fail: no new set (RFC 8617 5.1 step 2)");
+        }
         free(hop2b);
     }
     free(t);
 
-    /* A failed chain is not extended. */
+    /* A two-set chain broken after its newest seal: the next hop's set
+       is i=3 with cv=fail. */
     t = malloc(strlen(hop2) + 16);
     sprintf(t, "%sPS.\r\n", hop2);
     {
         char *hop3 = seal(s1, t, "mx.example.org", &rc);
-        is_int(rc, MA_OK, "sealing a failed chain: no error");
-        ok(hop3 == NULL, "and no new set");
+        is_int(rc, MA_OK, "sealing a failed two-set chain: no error");
+        ok(hop3 != NULL && strstr(hop3, "ARC-Seal: i=3;") && strstr(hop3, "cv=fail;") &&
+               strstr(hop3, "ARC-Authentication-Results: i=3;"),
+           "a failed two-set chain: the next set is i=3 with cv=fail");
         free(hop3);
     }
     free(t);

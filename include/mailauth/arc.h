@@ -110,9 +110,12 @@ MA_EXTERN(int) ma_arc_seal_attach(ma_arc_seal *g, ma_msg *msg);
  * prepend to the message (no final CRLF; free with ma_free()).  results is
  * the Authentication-Results payload of this hop (resinfo list, e.g.
  * "spf=pass smtp.mailfrom=example.com; dkim=pass header.d=example.com"; NULL
- * or "" gives "none").  cv= is none for a first set, pass after a passing
- * chain.  A chain that failed is not extended (RFC 8617 5.1.3): MA_OK with
- * *out NULL.  t= is the context clock.
+ * or "" gives "none"; the AAR is folded at 78 columns).  cv= is none for a
+ * first set, pass after a passing chain, and fail after a chain that
+ * failed validation: that set's seal covers only itself (RFC 8617 5.1.2)
+ * and ends the chain.  A chain whose newest seal already says cv=fail is
+ * not extended (5.1 step 2): MA_OK with *out NULL.  t= is the context
+ * clock.
  * @return MA_OK, MA_EINVAL (also CR/LF in results), MA_ESTATE (not attached,
  *         message or validation not finished, or arc reads another
  *         message), MA_ELIMIT (already 50 sets), MA_ENOMEM, MA_EINTERNAL.

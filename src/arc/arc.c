@@ -742,13 +742,20 @@ int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, c
         return g->status;
     if (g->msg == NULL || !g->body_done)
         return MA_ESTATE;
-    /* RFC 8617 5.1.3: a failed chain is not extended (no new set). */
-    if (a->result == MA_ARC_FAIL)
-        return MA_OK;
+    /* The sets the new seal covers (5.1.1): all of a passing chain.  A
+       chain that failed validation gets a set with cv=fail that covers
+       only itself (5.1.2), at 1 + the highest instance (5.1 step 3),
+       unless its newest seal already says cv=fail (5.1 step 2: stop). */
     n = a->result == MA_ARC_PASS ? a->n : 0;
-    if (n >= MA_ARC_MAX_INSTANCE)
-        return MA_ELIMIT;
     i = n + 1;
+    if (a->result == MA_ARC_FAIL) {
+        if (a->n >= 1 && a->n <= MA_ARC_MAX_INSTANCE && a->sets[a->n].as_parsed &&
+            a->sets[a->n].as_sig.cv == MA_DKIM_CV_FAIL)
+            return MA_OK;
+        i = a->n + 1;
+    }
+    if (i > MA_ARC_MAX_INSTANCE)
+        return MA_ELIMIT;
     s = g->signer;
     ctx = s->ctx;
     now = ma_ctx_now_ms(ctx) / 1000;
@@ -835,7 +842,8 @@ int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, c
     if (rc == MA_OK)
         rc = ma__fold_tag(&as, &col, "t=%lld;", (long long)now);
     if (rc == MA_OK)
-        rc = ma__fold_tag(&as, &col, "cv=%s;", n == 0 ? "none" : "pass");
+        rc = ma__fold_tag(&as, &col, "cv=%s;",
+                          a->result == MA_ARC_FAIL ? "fail" : n == 0 ? "none" : "pass");
     if (rc == MA_OK)
         rc = ma__fold_tag(&as, &col, "d=%s;", s->domain);
     if (rc == MA_OK)
