@@ -90,26 +90,13 @@ int cmd_rdns(cli *c, int argc, char **argv)
     ma_resolver *resolver;
     char *authres = NULL;
     const char *word, *problem;
-    int opt, rc, ret, which;
+    int rc, ret, which;
     size_t i, n;
 
-    memset(val, 0, sizeof val);
-    memset(seen, 0, sizeof seen);
-    getopt_restart();
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (opt == 'h')
-            opt = RD_OPT_HELP;
-        if (opt > 0 && opt < RD_OPT_COUNT) {
-            if (seen[opt] && opt != RD_OPT_HELP) {
-                errmsg("rdns: option '%s' given twice", argv[optind - 1]);
-                return CLI_USAGE;
-            }
-            seen[opt] = 1;
-            val[opt] = optarg;
-            continue;
-        }
-        return option_error("rdns", opt, argv);
-    }
+    ret = read_options("rdns", argc, argv, longopts, RD_OPT_COUNT, RD_OPT_HELP, val, seen, 0, NULL,
+                       0, NULL);
+    if (ret != CLI_OK)
+        return ret;
     if (seen[RD_OPT_HELP]) {
         rdns_usage(stdout);
         return CLI_OK;
@@ -333,43 +320,18 @@ int cmd_check(cli *c, int argc, char **argv)
     ma_ip ip;
     char *field = NULL;
     const char *path = NULL;
-    int opt, rc, ret = CLI_OK;
+    int rc, ret = CLI_OK;
 
-    memset(val, 0, sizeof val);
-    memset(seen, 0, sizeof seen);
-    getopt_restart();
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (opt == 'h')
-            opt = CK_OPT_HELP;
-        if (opt == CK_OPT_SEALER) {
-            if (nsealers == CHECK_SEALERS_MAX) {
-                errmsg("check: at most %d --trusted-sealer options", CHECK_SEALERS_MAX);
-                return CLI_USAGE;
-            }
-            sealers[nsealers++] = optarg;
-            continue;
-        }
-        if (opt > 0 && opt < CK_OPT_COUNT) {
-            if (seen[opt] && opt != CK_OPT_HELP) {
-                errmsg("check: option '%s' given twice", argv[optind - 1]);
-                return CLI_USAGE;
-            }
-            seen[opt] = 1;
-            val[opt] = optarg;
-            continue;
-        }
-        return option_error("check", opt, argv);
-    }
+    ret = read_options("check", argc, argv, longopts, CK_OPT_COUNT, CK_OPT_HELP, val, seen,
+                       CK_OPT_SEALER, sealers, CHECK_SEALERS_MAX, &nsealers);
+    if (ret != CLI_OK)
+        return ret;
     if (seen[CK_OPT_HELP]) {
         check_usage(stdout);
         return CLI_OK;
     }
-    if (argc - optind > 1) {
-        errmsg("check: unexpected argument '%s' (try --help)", argv[optind + 1]);
-        return CLI_USAGE;
-    }
-    if (optind < argc)
-        path = argv[optind];
+    if ((ret = read_path_operand("check", argc, argv, &path)) != CLI_OK)
+        return ret;
     if (val[CK_OPT_IP] == NULL || val[CK_OPT_HELO] == NULL || val[CK_OPT_SENDER] == NULL) {
         errmsg("check: --ip, --helo and --sender are required (try --help)");
         return CLI_USAGE;

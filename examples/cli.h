@@ -8,6 +8,7 @@
 #ifndef MAILAUTH_CLI_H
 #define MAILAUTH_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -88,6 +89,20 @@ int command_options(const command *cmd, int argc, char **argv, int *first, int *
 void getopt_restart(void);
 /* Report what getopt_long() returned as a usage error of command name. */
 int option_error(const char *name, int opt, char **argv);
+
+/*
+ * A command's options (getopt_long values 1..count-1; "-h" counts as the
+ * value help): each value into val[opt] with seen[opt] set, and an option
+ * given twice is a usage error, except help and the repeatable option
+ * `multi` (0: none), whose values go to multi_vals (at most multi_max,
+ * counted in *nmulti).  On return optind is the first operand.
+ * CLI_OK, or CLI_USAGE after a message.
+ */
+int read_options(const char *name, int argc, char **argv, const struct option *longopts, int count,
+                 int help, const char **val, int *seen, int multi, const char **multi_vals,
+                 size_t multi_max, size_t *nmulti);
+/* At most one operand (FILE) after the options: *path gets it or NULL. */
+int read_path_operand(const char *name, int argc, char **argv, const char **path);
 /* An unsigned decimal in [min, max]: 0, or -1. */
 int parse_uint(const char *text, unsigned long long min, unsigned long long max,
                unsigned long long *v);

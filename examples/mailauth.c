@@ -578,40 +578,12 @@ static int cmd_spf(cli *c, int argc, char **argv)
     ma_resolver *resolver;
     char *received = NULL, *authres = NULL;
     const char *sender, *helo, *word;
-    int opt, rc, ret;
+    int rc, ret;
 
-    memset(val, 0, sizeof val);
-    memset(seen, 0, sizeof seen);
-    /* main() parsed the global options with getopt_long(): start afresh
-     * (optind 0 makes glibc reinitialise; elsewhere 1 is the first index). */
-#ifdef __GLIBC__
-    optind = 0;
-#else
-    optind = 1;
-#endif
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (opt == 'h')
-            opt = SPF_OPT_HELP;
-        if (opt > 0 && opt < SPF_OPT_COUNT) {
-            if (seen[opt] && opt != SPF_OPT_HELP) {
-                errmsg("spf: option '%s' given twice", argv[optind - 1]);
-                return CLI_USAGE;
-            }
-            seen[opt] = 1;
-            val[opt] = optarg;
-            continue;
-        }
-        if (opt == ':')
-            errmsg("spf: option '%s' needs an argument (try --help)", argv[optind - 1]);
-        else if (optopt == 0)
-            errmsg("spf: unknown option '%s' (try --help)", argv[optind - 1]);
-        else if (strncmp(argv[optind - 1], "--", 2) == 0)
-            errmsg("spf: option '%s' takes no argument (try --help)", argv[optind - 1]);
-        else
-            errmsg("spf: unknown option '-%c' (try --help)", optopt);
-        return CLI_USAGE;
-    }
+    ret = read_options("spf", argc, argv, longopts, SPF_OPT_COUNT, SPF_OPT_HELP, val, seen, 0, NULL, 0,
+                       NULL);
+    if (ret != CLI_OK)
+        return ret;
     if (seen[SPF_OPT_HELP]) {
         spf_usage(stdout);
         return CLI_OK;
@@ -731,6 +703,55 @@ int option_error(const char *name, int opt, char **argv)
     else
         errmsg("%s: unknown option '-%c' (try --help)", name, optopt);
     return CLI_USAGE;
+}
+
+int read_options(const char *name, int argc, char **argv, const struct option *longopts, int count,
+                 int help, const char **val, int *seen, int multi, const char **multi_vals,
+                 size_t multi_max, size_t *nmulti)
+{
+    int opt;
+
+    memset(val, 0, (size_t)count * sizeof *val);
+    memset(seen, 0, (size_t)count * sizeof *seen);
+    if (nmulti != NULL)
+        *nmulti = 0;
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h')
+            opt = help;
+        if (multi != 0 && opt == multi) {
+            if (*nmulti == multi_max) {
+                errmsg("%s: option '%s' given more than %lu times", name, argv[optind - 1],
+                       (unsigned long)multi_max);
+                return CLI_USAGE;
+            }
+            multi_vals[(*nmulti)++] = optarg;
+            continue;
+        }
+        if (opt > 0 && opt < count) {
+            if (seen[opt] && opt != help) {
+                errmsg("%s: option '%s' given twice", name, argv[optind - 1]);
+                return CLI_USAGE;
+            }
+            seen[opt] = 1;
+            val[opt] = optarg;
+            continue;
+        }
+        return option_error(name, opt, argv);
+    }
+    return CLI_OK;
+}
+
+int read_path_operand(const char *name, int argc, char **argv, const char **path)
+{
+    *path = NULL;
+    if (argc - optind > 1) {
+        errmsg("%s: unexpected argument '%s' (try --help)", name, argv[optind + 1]);
+        return CLI_USAGE;
+    }
+    if (optind < argc)
+        *path = argv[optind];
+    return CLI_OK;
 }
 
 /* How an input file is named in messages ("-" and no operand: stdin). */
@@ -978,12 +999,8 @@ static int cmd_dkim_verify(cli *c, int argc, char **argv)
         }
         return option_error("dkim-verify", opt, argv);
     }
-    if (argc - optind > 1) {
-        errmsg("dkim-verify: unexpected argument '%s' (try --help)", argv[optind + 1]);
-        return CLI_USAGE;
-    }
-    if (optind < argc)
-        path = argv[optind];
+    if ((ret = read_path_operand("dkim-verify", argc, argv, &path)) != CLI_OK)
+        return ret;
 
     rc = ma_msg_new(&msg, c->ctx);
     if (rc == MA_OK)
@@ -1547,25 +1564,12 @@ static int cmd_dkim_keygen(cli *c, int argc, char **argv)
     ma_dkim_alg alg;
     char *owner = NULL, *name = NULL, *pem = NULL, *record = NULL, *sel = NULL, *dom = NULL;
     size_t olen;
-    int opt, rc, ret = CLI_OK;
+    int rc, ret = CLI_OK;
 
-    memset(val, 0, sizeof val);
-    memset(seen, 0, sizeof seen);
-    getopt_restart();
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (opt == 'h')
-            opt = DKG_OPT_HELP;
-        if (opt > 0 && opt < DKG_OPT_COUNT) {
-            if (seen[opt] && opt != DKG_OPT_HELP) {
-                errmsg("dkim-keygen: option '%s' given twice", argv[optind - 1]);
-                return CLI_USAGE;
-            }
-            seen[opt] = 1;
-            val[opt] = optarg;
-            continue;
-        }
-        return option_error("dkim-keygen", opt, argv);
-    }
+    ret = read_options("dkim-keygen", argc, argv, longopts, DKG_OPT_COUNT, DKG_OPT_HELP, val, seen, 0,
+                       NULL, 0, NULL);
+    if (ret != CLI_OK)
+        return ret;
     if (seen[DKG_OPT_HELP]) {
         dkim_keygen_usage(stdout);
         return CLI_OK;
@@ -1884,43 +1888,18 @@ static int cmd_dmarc(cli *c, int argc, char **argv)
     ma_psl *psl = NULL;
     ma_resolver *resolver;
     char *authres = NULL, *norm = NULL;
-    int opt, rc, mode = MA_DMARC_MODE_9989, spf_res, ret = CLI_OK;
+    int rc, mode = MA_DMARC_MODE_9989, spf_res, ret = CLI_OK;
 
-    memset(val, 0, sizeof val);
-    memset(seen, 0, sizeof seen);
-    getopt_restart();
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (opt == 'h')
-            opt = DM_OPT_HELP;
-        if (opt == DM_OPT_SEALER) {
-            if (nsealers == DMARC_SEALERS_MAX) {
-                errmsg("dmarc: at most %d --trusted-sealer options", DMARC_SEALERS_MAX);
-                return CLI_USAGE;
-            }
-            sealers[nsealers++] = optarg;
-            continue;
-        }
-        if (opt > 0 && opt < DM_OPT_COUNT) {
-            if (seen[opt] && opt != DM_OPT_HELP) {
-                errmsg("dmarc: option '%s' given twice", argv[optind - 1]);
-                return CLI_USAGE;
-            }
-            seen[opt] = 1;
-            val[opt] = optarg;
-            continue;
-        }
-        return option_error("dmarc", opt, argv);
-    }
+    ret = read_options("dmarc", argc, argv, longopts, DM_OPT_COUNT, DM_OPT_HELP, val, seen,
+                       DM_OPT_SEALER, sealers, DMARC_SEALERS_MAX, &nsealers);
+    if (ret != CLI_OK)
+        return ret;
     if (seen[DM_OPT_HELP]) {
         dmarc_usage(stdout);
         return CLI_OK;
     }
-    if (argc - optind > 1) {
-        errmsg("dmarc: unexpected argument '%s' (try --help)", argv[optind + 1]);
-        return CLI_USAGE;
-    }
-    if (optind < argc)
-        path = argv[optind];
+    if ((ret = read_path_operand("dmarc", argc, argv, &path)) != CLI_OK)
+        return ret;
     if (val[DM_OPT_IP] == NULL || val[DM_OPT_HELO] == NULL || val[DM_OPT_SENDER] == NULL) {
         errmsg("dmarc: --ip, --helo and --sender are required (try --help)");
         return CLI_USAGE;
