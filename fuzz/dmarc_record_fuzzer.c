@@ -71,7 +71,7 @@ static void check_record(const ma_dmarc_record *rec, size_t len)
     CHECK(rec->text != NULL && rec->text_len == len);
     for (i = 0; i < 2; i++) {
         size_t k;
-        CHECK(counts[i] <= MA_DMARC_MAX_URIS);
+        CHECK(counts[i] <= rec->max_uris);
         for (k = 0; k < counts[i]; k++) {
             const ma_dmarc_uri *u = &lists[i][k];
             CHECK(u->uri >= rec->text && u->len <= len && u->uri + u->len <= rec->text + len);

@@ -93,6 +93,20 @@ static long long offset_of(const char *txt, const char *needle)
     return p ? (long long)(p - txt) : -100;
 }
 
+/* A record built by hand for the writer, its URI lists in the test's memory. */
+static ma_dmarc_uri tool_rua[16], tool_ruf[16];
+
+static void tool_init(ma_dmarc_record *rec, ma_dmarc_mode mode)
+{
+    ma__dmarc_record_init(rec, mode);
+    memset(tool_rua, 0, sizeof tool_rua);
+    memset(tool_ruf, 0, sizeof tool_ruf);
+    rec->rua = tool_rua;
+    rec->cap_rua = 16;
+    rec->ruf = tool_ruf;
+    rec->cap_ruf = 16;
+}
+
 static int uri_is(const ma_dmarc_uri *u, const char *want)
 {
     return u->len == strlen(want) && memcmp(u->uri, want, u->len) == 0;
@@ -763,13 +777,31 @@ static void test_uris(void)
     for (i = 0; i < 12; i++)
         n += (size_t)snprintf(r + n, sizeof r - n, "%smailto:r%zu@x.example", i ? "," : "", i);
     if (rec_ok(&rec, M9, r, "twelve URIs")) {
-        is_int(rec.nrua, MA_DMARC_MAX_URIS, "MA_DMARC_MAX_URIS kept");
-        ok(uri_is(&rec.rua[MA_DMARC_MAX_URIS - 1], "mailto:r7@x.example"), "the first ones");
+        is_int(rec.nrua, 8, "MA_LIMIT_DMARC_URIS (8 by default) kept");
+        ok(uri_is(&rec.rua[7], "mailto:r7@x.example"), "the first ones");
         ok(has_issue(&rec, MA_DMARC_REC_URI_COUNT, MA_DMARC_TAG_RUA, offset_of(r, "mailto:r8@")),
            "count issue at the first URI dropped");
         is_int(rec.nissues, 1, "one count issue only");
     }
     ma__dmarc_record_free(&rec, ctx);
+    {
+        /* The bound is the context's limit, lowered or raised. */
+        ma_ctx *c2 = NULL;
+        ma_dmarc_perr perr;
+        ma_ctx_new(&c2, NULL);
+        ma_ctx_set_limit(c2, MA_LIMIT_DMARC_URIS, 3);
+        is_int(ma__dmarc_record_parse(&rec, c2, r, strlen(r), M9, 0, &perr), MA_OK, "limit 3: parses");
+        is_int(rec.nrua, 3, "limit 3: three URIs kept");
+        ok(has_issue(&rec, MA_DMARC_REC_URI_COUNT, MA_DMARC_TAG_RUA, offset_of(r, "mailto:r3@")),
+           "limit 3: count issue at the fourth");
+        ma__dmarc_record_free(&rec, c2);
+        ma_ctx_set_limit(c2, MA_LIMIT_DMARC_URIS, 100);
+        is_int(ma__dmarc_record_parse(&rec, c2, r, strlen(r), M9, 0, &perr), MA_OK, "limit 100: parses");
+        is_int(rec.nrua, 12, "limit 100: all twelve kept");
+        ok(uri_is(&rec.rua[11], "mailto:r11@x.example"), "limit 100: the last one");
+        ma__dmarc_record_free(&rec, c2);
+        ma_ctx_free(c2);
+    }
 
     /* length */
     n = (size_t)snprintf(r, sizeof r, "v=DMARC1; p=none; rua=mailto:a@");
@@ -821,9 +853,9 @@ static void test_strict(void)
     {
         char r[1200];
         size_t i, n = (size_t)snprintf(r, sizeof r, "v=DMARC1; p=none; rua=");
-        for (i = 0; i < 2 * MA_DMARC_MAX_URIS; i++)
+        for (i = 0; i < 2 * 8; i++)
             n += (size_t)snprintf(r + n, sizeof r - n, "%smailto:a%zu@x.example!1",
-                                  i == MA_DMARC_MAX_URIS ? "; ruf=" : i ? "," : "", i);
+                                  i == 8 ? "; ruf=" : i ? "," : "", i);
         n += (size_t)snprintf(r + n, sizeof r - n, "; pct=1; adkim=x");
         if (rec_ok(&rec, M9, r, "lenient: many notices, then an error")) {
             ok(rec.issues_dropped && rec.nissues == MA_DMARC_MAX_ISSUES && rec.nerrors == 1,
@@ -989,7 +1021,7 @@ static void test_writer(void)
     ma_dmarc_record rec, other;
     static const char u1[] = "mailto:a@x.example", u2[] = "mailto:b@y.example";
 
-    ma__dmarc_record_init(&rec, M9);
+    tool_init(&rec, M9);
     rec.p = MA_DMARC_POLICY_REJECT;
     rec.rua[0].uri = u1;
     rec.rua[0].len = sizeof u1 - 1;
@@ -1019,12 +1051,12 @@ static void test_writer(void)
              "rua=mailto:a@x.example,mailto:b@y.example; ruf=mailto:a@x.example",
              "non-defaults in canonical order (np equal to sp omitted)");
 
-    ma__dmarc_record_init(&rec, M9);
+    tool_init(&rec, M9);
     write_is(&rec, 0, "v=DMARC1", "9989: empty record");
     write_is(&rec, MA_DMARC_WRITE_ALL,
              "v=DMARC1; p=none; sp=none; np=none; adkim=r; aspf=r; t=n; psd=u; fo=0",
              "9989: WRITE_ALL");
-    ma__dmarc_record_init(&rec, M7);
+    tool_init(&rec, M7);
     rec.p = MA_DMARC_POLICY_QUARANTINE;
     write_is(&rec, MA_DMARC_WRITE_ALL,
              "v=DMARC1; p=quarantine; sp=quarantine; adkim=r; aspf=r; pct=100; fo=0; rf=afrf; "
@@ -1059,7 +1091,7 @@ static void test_writer(void)
     }
 
     /* refusals */
-    ma__dmarc_record_init(&rec, M7);
+    tool_init(&rec, M7);
     write_fails(&rec, "7489 without p");
     rec.p = MA_DMARC_POLICY_NONE;
     rec.np = MA_DMARC_POLICY_REJECT;
@@ -1101,8 +1133,10 @@ static void test_writer(void)
     write_fails(&rec, "URI with '; ' (tag injection)");
     rec.rua[0].uri = u1;
     rec.rua[0].len = sizeof u1 - 1;
-    rec.nrua = MA_DMARC_MAX_URIS + 1;
-    write_fails(&rec, "too many URIs");
+    rec.max_uris = 8;
+    rec.nrua = 9;
+    write_fails(&rec, "more URIs than the record's bound");
+    rec.max_uris = 0;
     rec.nrua = 1;
     rec.adkim = (ma_dmarc_align)3;
     write_fails(&rec, "adkim out of range");
@@ -1110,7 +1144,7 @@ static void test_writer(void)
     rec.fo = 16;
     write_fails(&rec, "fo bit out of range");
 
-    ma__dmarc_record_init(&rec, M9);
+    tool_init(&rec, M9);
     rec.has_pct = 1;
     rec.pct = 50;
     write_fails(&rec, "9989 with pct");
@@ -1143,7 +1177,7 @@ static void test_writer(void)
     }
 
     /* equality */
-    ma__dmarc_record_init(&rec, M9);
+    tool_init(&rec, M9);
     ma__dmarc_record_init(&other, M9);
     rec.p = MA_DMARC_POLICY_NONE;
     ok(ma__dmarc_record_equal(&rec, &other), "equal: explicit p=none vs implied (9989)");

@@ -235,11 +235,13 @@ typedef enum ma_limit {
     /** Bytes of one Authentication-Results value or keyword (default 512). */
     MA_LIMIT_AUTHRES_VALUE_BYTES = 25,
     /** PTR names iprev and the HELO checks look up (RFC 8601 3; default 10). */
-    MA_LIMIT_IPREV_NAMES = 26
+    MA_LIMIT_IPREV_NAMES = 26,
+    /** URIs kept from one DMARC rua= or ruf= list; the rest are dropped (default 8). */
+    MA_LIMIT_DMARC_URIS = 27
 } ma_limit;
 
 /** Number of limits defined by this version of the library. */
-#define MA_LIMIT_COUNT 27
+#define MA_LIMIT_COUNT 28
 
 /**
  * Set a limit.  Call during setup only, before the context is shared.

@@ -96,6 +96,7 @@ static const struct {
     [MA_LIMIT_AUTHRES_PROPS] = { "authres_props", MA_AUTHRES_MAX_PROPS },
     [MA_LIMIT_AUTHRES_VALUE_BYTES] = { "authres_value_bytes", MA_AUTHRES_MAX_VALUE },
     [MA_LIMIT_IPREV_NAMES] = { "iprev_names", 10 },
+    [MA_LIMIT_DMARC_URIS] = { "dmarc_uris", 8 },
 };
 
 uint64_t ma_limit_default(ma_limit which)

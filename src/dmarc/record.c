@@ -455,11 +455,12 @@ int ma__dmarc_uri_valid(const char *uri, size_t len)
 }
 
 /* Store a URI, or report why not.  Returns false when the list is full. */
-static bool dmarc_add_uri(ma_dmarc_record *rec, ma_dmarc_tag tag, const char *base,
-                          const char *e, size_t elen, bool *full_reported)
+static bool dmarc_add_uri(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmarc_tag tag,
+                          const char *base, const char *e, size_t elen, bool *full_reported)
 {
-    ma_dmarc_uri *list = tag == MA_DMARC_TAG_RUA ? rec->rua : rec->ruf;
+    ma_dmarc_uri **list = tag == MA_DMARC_TAG_RUA ? &rec->rua : &rec->ruf;
     size_t *count = tag == MA_DMARC_TAG_RUA ? &rec->nrua : &rec->nruf;
+    size_t *cap = tag == MA_DMARC_TAG_RUA ? &rec->cap_rua : &rec->cap_ruf;
     const char *bang;
     size_t ulen, off = (size_t)(e - base);
     ma_dmarc_uri u;
@@ -512,18 +513,33 @@ static bool dmarc_add_uri(ma_dmarc_record *rec, ma_dmarc_tag tag, const char *ba
             u.size_unit = unit;
         }
     }
-    if (*count == MA_DMARC_MAX_URIS) {
+    if (*count >= rec->max_uris) {
         if (!*full_reported)
             dmarc_issue(rec, MA_DMARC_REC_URI_COUNT, tag, off);
         *full_reported = true;
         return false;
     }
-    list[(*count)++] = u;
+    if (*count == *cap) {
+        /* Grown as URIs come: a record names few, the limit may be large. */
+        size_t ncap = *cap ? *cap * 2 : 2;
+        ma_dmarc_uri *nl;
+        if (ncap > rec->max_uris)
+            ncap = rec->max_uris;
+        nl = ma__realloc(ctx, *list, ncap * sizeof *nl);
+        if (nl == NULL) {
+            rec->oom = 1;
+            return false;
+        }
+        *list = nl;
+        *cap = ncap;
+    }
+    (*list)[(*count)++] = u;
     return true;
 }
 
 /* rua= / ruf=: dmarc-uri *(*WSP "," *WSP dmarc-uri) */
-static void dmarc_parse_urilist(ma_dmarc_record *rec, ma_dmarc_tag tag, const char *v, size_t n)
+static void dmarc_parse_urilist(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmarc_tag tag,
+                                const char *v, size_t n)
 {
     size_t pos = 0;
     bool full = false;
@@ -543,7 +559,7 @@ static void dmarc_parse_urilist(ma_dmarc_record *rec, ma_dmarc_tag tag, const ch
         dmarc_trim(&e, &elen);
         if (elen == 0)
             e = v + pos;   /* report an empty entry where it starts */
-        if (!dmarc_add_uri(rec, tag, rec->text, e, elen, &full))
+        if (!dmarc_add_uri(ctx, rec, tag, rec->text, e, elen, &full))
             return;
         if (i >= n)
             return;
@@ -567,6 +583,11 @@ void ma__dmarc_record_free(ma_dmarc_record *rec, const ma_ctx *ctx)
     if (rec == NULL)
         return;
     mode = rec->mode;
+    if (ctx != NULL && rec->text != NULL) {
+        /* A parsed record owns its URI lists; a tool's record borrows. */
+        ma__free(ctx, rec->rua);
+        ma__free(ctx, rec->ruf);
+    }
     if (ctx != NULL)
         ma__free(ctx, rec->text);
     memset(rec, 0, sizeof *rec);
@@ -580,7 +601,8 @@ typedef struct dmarc_pol_state {
     size_t off;   /* of the value */
 } dmarc_pol_state;
 
-static int dmarc_parse_tags(ma_dmarc_record *rec, const ma_taglist *tl, ma_dmarc_perr *err)
+static int dmarc_parse_tags(const ma_ctx *ctx, ma_dmarc_record *rec, const ma_taglist *tl,
+                            ma_dmarc_perr *err)
 {
     const size_t len = rec->text_len;
     const unsigned int here = dmarc_mode_bit(rec->mode);
@@ -729,7 +751,7 @@ static int dmarc_parse_tags(ma_dmarc_record *rec, const ma_taglist *tl, ma_dmarc
         }
         case MA_DMARC_TAG_RUA:
         case MA_DMARC_TAG_RUF:
-            dmarc_parse_urilist(rec, kt, val, vn);
+            dmarc_parse_urilist(ctx, rec, kt, val, vn);
             break;
         default:
             break;
@@ -806,6 +828,7 @@ int ma__dmarc_record_parse(ma_dmarc_record *rec, const ma_ctx *ctx, const char *
         return MA_ENOMEM;
     }
     rec->text_len = len;
+    rec->max_uris = (size_t)ma__limit(ctx, MA_LIMIT_DMARC_URIS);
 
     rc = ma__taglist_parse(&tl, ctx, rec->text, len, MA_TAGLIST_ALLOW_EMPTY_SPEC, &err->e);
     if (rc == MA_ESYNTAX || rc == MA_ELIMIT) {
@@ -819,7 +842,9 @@ int ma__dmarc_record_parse(ma_dmarc_record *rec, const ma_ctx *ctx, const char *
     if (rc != MA_OK)
         goto fail;
 
-    rc = dmarc_parse_tags(rec, &tl, err);
+    rc = dmarc_parse_tags(ctx, rec, &tl, err);
+    if (rc == MA_OK && rec->oom)
+        rc = MA_ENOMEM;
     if (rc != MA_OK)
         goto fail;
 
@@ -993,7 +1018,7 @@ int ma__dmarc_record_equal(const ma_dmarc_record *a, const ma_dmarc_record *b)
 static bool dmarc_write_uris_ok(const ma_dmarc_record *rec, const ma_dmarc_uri *list, size_t n)
 {
     size_t i;
-    if (n > MA_DMARC_MAX_URIS)
+    if (rec->max_uris != 0 && n > rec->max_uris)
         return false;
     for (i = 0; i < n; i++) {
         const ma_dmarc_uri *u = &list[i];

@@ -101,7 +101,7 @@ typedef enum ma_dmarc_rec_reason {
     MA_DMARC_REC_BAD_VALUE = 6,       /* a tag's value is invalid: the tag is discarded */
     MA_DMARC_REC_BAD_URI = 7,         /* a rua=/ruf= entry is not a valid DMARC URI: dropped */
     MA_DMARC_REC_URI_LENGTH = 8,      /* a URI is longer than MA_DMARC_MAX_URI_LEN: dropped */
-    MA_DMARC_REC_URI_COUNT = 9,       /* more than MA_DMARC_MAX_URIS URIs: the rest dropped */
+    MA_DMARC_REC_URI_COUNT = 9,       /* more than MA_LIMIT_DMARC_URIS URIs: the rest dropped */
     MA_DMARC_REC_UNKNOWN_FORMAT = 10, /* rf= lists an unregistered format: ignored */
     MA_DMARC_REC_P_ORDER = 11,        /* 7489: p= is not the second tag (6.3, 6.4); accepted */
     MA_DMARC_REC_POLICY_FALLBACK = 12, /* p=/sp=/np= invalid (or 7489 p= absent), rua= valid:
@@ -140,14 +140,12 @@ typedef struct ma_dmarc_issue {
 /* --------------------------------------------------------------- limits */
 
 /*
- * Most URIs kept per rua= or ruf= list.  RFC 7489 6.2: receivers "MAY
- * impose a limit on the number of URIs to which they will send reports but
- * MUST support the ability to send to at least two"; the URIs after the
- * first MA_DMARC_MAX_URIS valid ones are dropped (MA_DMARC_REC_URI_COUNT).
- * This should become a context limit (MA_LIMIT_DMARC_URIS) once the shared
- * enum grows one; the fixed arrays below would then become allocated.
+ * Most URIs kept per rua= or ruf= list: the context limit
+ * MA_LIMIT_DMARC_URIS (default 8).  RFC 7489 6.2: receivers "MAY impose a
+ * limit on the number of URIs to which they will send reports but MUST
+ * support the ability to send to at least two"; the URIs after the first
+ * that many valid ones are dropped (MA_DMARC_REC_URI_COUNT).
  */
-#define MA_DMARC_MAX_URIS 8
 
 /*
  * Longest URI kept (the size suffix not counted).  A mailto: URI holds at
@@ -196,10 +194,12 @@ typedef struct ma_dmarc_record {
     unsigned int rf;             /* MA_DMARC_RF_* bits, 0: absent (7489) */
     int has_ri;                  /* 7489 */
     uint32_t ri;
-    ma_dmarc_uri rua[MA_DMARC_MAX_URIS];
-    size_t nrua;                 /* valid URIs kept */
-    ma_dmarc_uri ruf[MA_DMARC_MAX_URIS];
-    size_t nruf;
+    ma_dmarc_uri *rua;           /* owned by a parsed record (grown as URIs come) */
+    size_t nrua, cap_rua;        /* valid URIs kept, room */
+    ma_dmarc_uri *ruf;
+    size_t nruf, cap_ruf;
+    size_t max_uris;             /* parse: MA_LIMIT_DMARC_URIS; write: 0 means no bound */
+    int oom;                     /* parse: a URI list could not grow */
 
     /* What the parser did (not compared by ma__dmarc_record_equal). */
     int policy_fallback;         /* the p=none fallback was applied */
@@ -318,7 +318,7 @@ int ma__dmarc_record_equal(const ma_dmarc_record *a, const ma_dmarc_record *b);
  * flags, an enum value out of range, a tag the mode does not have (7489:
  * np, psd, t; 9989: pct, rf, ri, URI sizes), pct above 100, fo bits
  * outside MA_DMARC_FO_ALL (9989: 0 and 1 together), rf bits outside
- * MA_DMARC_RF_ALL, more than MA_DMARC_MAX_URIS URIs, a URI that is not
+ * MA_DMARC_RF_ALL, more URIs than rec->max_uris (when set), a URI that is not
  * a valid DMARC URI or is longer than MA_DMARC_MAX_URI_LEN, a bad size
  * unit, and (7489, where p= is REQUIRED, 6.3) p absent.  MA_ENOMEM.
  */
