@@ -1019,6 +1019,7 @@ out:
 static void test_writer(void)
 {
     ma_dmarc_record rec, other;
+    ma_dmarc_uri other_rua[4], other_ruf[4];
     static const char u1[] = "mailto:a@x.example", u2[] = "mailto:b@y.example";
 
     tool_init(&rec, M9);
@@ -1179,6 +1180,10 @@ static void test_writer(void)
     /* equality */
     tool_init(&rec, M9);
     ma__dmarc_record_init(&other, M9);
+    other.rua = other_rua;
+    other.cap_rua = 4;
+    other.ruf = other_ruf;
+    other.cap_ruf = 4;
     rec.p = MA_DMARC_POLICY_NONE;
     ok(ma__dmarc_record_equal(&rec, &other), "equal: explicit p=none vs implied (9989)");
     other.mode = M7;
