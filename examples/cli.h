@@ -72,6 +72,9 @@ void put_json_member(FILE *out, const char *key, const char *value, int first);
 void put_field(FILE *out, const char *s);
 /* key=value on a line of its own (value as put_text). */
 void put_detail(const char *key, const char *value);
+/* Header fields the library made (CRLF-separated, no final CRLF), then a
+ * line end; with lf, every CRLF written as LF (for an LF message). */
+void put_fields(FILE *out, const char *text, int lf);
 
 /* ---------------------------------------------------------- resolver, jobs */
 
@@ -101,6 +104,10 @@ int option_error(const char *name, int opt, char **argv);
 int read_options(const char *name, int argc, char **argv, const struct option *longopts, int count,
                  int help, const char **val, int *seen, int multi, const char **multi_vals,
                  size_t multi_max, size_t *nmulti);
+/* The options of a command whose only option is --help (printed with
+ * usage, *done set) and whose operand is the message FILE (*path). */
+int message_options(const char *name, int argc, char **argv, void (*print_usage)(FILE *out),
+                    const char **path, int *done);
 /* At most one operand (FILE) after the options: *path gets it or NULL. */
 int read_path_operand(const char *name, int argc, char **argv, const char **path);
 /* An unsigned decimal in [min, max]: 0, or -1. */
@@ -124,6 +131,19 @@ int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **dat
 int message_error(const char *cmd, const char *name, ma_msg *msg, int rc);
 /* Feed the message in path to msg and finish it. */
 int stream_message(const char *cmd, const char *path, ma_msg *msg);
+
+/* Whether a colon list of field names names name (given in lower case). */
+int list_has_name(const char *list, const char *name);
+
+/* ------------------------------------------------------------ signing */
+
+/*
+ * A signer from the private key in path with opts; want is --algorithm
+ * (MA_DKIM_ALG_UNKNOWN: any).  Messages start with "CMD: WHAT".
+ * CLI_OK, or CLI_ERROR / CLI_USAGE after a message.
+ */
+int cli_load_signer(cli *c, const char *cmd, const char *what, const ma_dkim_sign_opts *opts,
+                    const char *path, ma_dkim_alg want, ma_dkim_signer **out);
 
 /* ------------------------------------------------------------ DMARC glue */
 

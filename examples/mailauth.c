@@ -742,6 +742,28 @@ int read_options(const char *name, int argc, char **argv, const struct option *l
     return CLI_OK;
 }
 
+int message_options(const char *name, int argc, char **argv, void (*print_usage)(FILE *out),
+                    const char **path, int *done)
+{
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int opt;
+
+    *done = 0;
+    getopt_restart();
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            print_usage(stdout);
+            *done = 1;
+            return CLI_OK;
+        }
+        return option_error(name, opt, argv);
+    }
+    return read_path_operand(name, argc, argv, path);
+}
+
 int read_path_operand(const char *name, int argc, char **argv, const char **path)
 {
     *path = NULL;
@@ -980,26 +1002,15 @@ void dkim_print_json(const ma_job *job, size_t i)
  */
 static int cmd_dkim_verify(cli *c, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
     const char *path = NULL;
     ma_msg *msg = NULL;
     ma_job *job = NULL;
     ma_resolver *resolver;
     size_t i, n;
-    int opt, rc, ret = CLI_OK;
+    int rc, ret = CLI_OK, done;
 
-    getopt_restart();
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            dkim_verify_usage(stdout);
-            return CLI_OK;
-        }
-        return option_error("dkim-verify", opt, argv);
-    }
-    if ((ret = read_path_operand("dkim-verify", argc, argv, &path)) != CLI_OK)
+    if ((ret = message_options("dkim-verify", argc, argv, dkim_verify_usage, &path, &done)) != CLI_OK ||
+        done)
         return ret;
 
     rc = ma_msg_new(&msg, c->ctx);
@@ -1130,20 +1141,24 @@ static int parse_canon(const char *text, int *header, int *body)
     return *header < 0 || *body < 0 ? -1 : 0;
 }
 
-/* Whether a colon list of field names names From (any case, FWS allowed). */
-static int list_has_from(const char *list)
+/* Whether a colon list of field names names name (lower case; the list in
+ * any case, FWS allowed around each name). */
+int list_has_name(const char *list, const char *name)
 {
     const char *p = list;
+    size_t wl = strlen(name);
 
     while (*p != '\0') {
         size_t n = strcspn(p, ":");
-        size_t b = 0, e = n;
+        size_t b = 0, e = n, i;
         while (b < e && (p[b] == ' ' || p[b] == '\t'))
             b++;
         while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t'))
             e--;
-        if (e - b == 4 && (p[b] | 0x20) == 'f' && (p[b + 1] | 0x20) == 'r' &&
-            (p[b + 2] | 0x20) == 'o' && (p[b + 3] | 0x20) == 'm')
+        for (i = 0; e - b == wl && i < wl; i++)
+            if ((char)(p[b + i] >= 'A' && p[b + i] <= 'Z' ? p[b + i] + 32 : p[b + i]) != name[i])
+                break;
+        if (e - b == wl && i == wl)
             return 1;
         p += n;
         if (*p == ':')
@@ -1182,7 +1197,7 @@ static int sign_group_check(sign_group *g, const char *what)
         return CLI_USAGE;
     }
     if (g->val[DKS_OPT_HEADERS] != NULL) {
-        if (!list_has_from(g->val[DKS_OPT_HEADERS])) {
+        if (!list_has_name(g->val[DKS_OPT_HEADERS], "from")) {
             errmsg("dkim-sign: %s--headers: '%s' does not include From (RFC 6376 5.4)", what,
                    g->val[DKS_OPT_HEADERS]);
             return CLI_USAGE;
@@ -1217,10 +1232,9 @@ static int sign_group_check(sign_group *g, const char *what)
     return CLI_OK;
 }
 
-/* The signer of a checked group: reads the key file, checks --algorithm. */
-static int sign_group_signer(cli *c, sign_group *g, const char *what, ma_dkim_signer **out)
+int cli_load_signer(cli *c, const char *cmd, const char *what, const ma_dkim_sign_opts *opts,
+                    const char *path, ma_dkim_alg want, ma_dkim_signer **out)
 {
-    const char *path = g->val[DKS_OPT_KEY];
     FILE *in;
     char *key = NULL, *record = NULL;
     size_t len = 0;
@@ -1230,52 +1244,52 @@ static int sign_group_signer(cli *c, sign_group *g, const char *what, ma_dkim_si
     *out = NULL;
     in = fopen(path, "rb");
     if (in == NULL) {
-        errmsg("dkim-sign: %s--key: cannot open %s: %s", what, path, strerror(errno));
+        errmsg("%s: %s--key: cannot open %s: %s", cmd, what, path, strerror(errno));
         return CLI_ERROR;
     }
-    ret = read_all("dkim-sign", path, in, DKIM_KEY_MAX, &key, &len);
+    ret = read_all(cmd, path, in, DKIM_KEY_MAX, &key, &len);
     fclose(in);
     if (ret != CLI_OK)
         return ret;
-    rc = len > 0 ? ma_dkim_signer_new(out, c->ctx, &g->opts, key, len) : MA_ESYNTAX;
+    rc = len > 0 ? ma_dkim_signer_new(out, c->ctx, opts, key, len) : MA_ESYNTAX;
     memset(key, 0, len);
     free(key);
     switch (rc) {
     case MA_OK:
         break;
     case MA_ESYNTAX:
-        errmsg("dkim-sign: %s--key: %s is not a private key (PEM or DER, or an Ed25519 seed)",
-               what, path);
+        errmsg("%s: %s--key: %s is not a private key (PEM or DER, or an Ed25519 seed)", cmd, what,
+               path);
         return CLI_ERROR;
     case MA_EUNSUPPORTED:
-        errmsg("dkim-sign: %s--key: %s is neither an RSA nor an Ed25519 key", what, path);
+        errmsg("%s: %s--key: %s is neither an RSA nor an Ed25519 key", cmd, what, path);
         return CLI_ERROR;
     case MA_EINVAL:
-        /* --headers and --identity were checked above, as far as the
-         * command can: what is left is mostly d= and s=. */
-        if (g->opts.identity != NULL)
-            errmsg("dkim-sign: %s--domain '%s', --selector '%s' or --identity '%s' is not valid",
-                   what, g->opts.domain, g->opts.selector, g->opts.identity);
+        /* The header list and the identity were checked by the command, as
+         * far as it can: what is left is mostly d= and s=. */
+        if (opts->identity != NULL)
+            errmsg("%s: %s--domain '%s', --selector '%s' or --identity '%s' is not valid", cmd, what,
+                   opts->domain, opts->selector, opts->identity);
         else
-            errmsg("dkim-sign: %s--domain '%s' or --selector '%s' is not a valid name", what,
-                   g->opts.domain, g->opts.selector);
+            errmsg("%s: %s--domain '%s' or --selector '%s' is not a valid name", cmd, what,
+                   opts->domain, opts->selector);
         return CLI_USAGE;
     default:
-        errmsg("dkim-sign: cannot create the signer: %s", ma_status_str(rc));
+        errmsg("%s: cannot create the signer: %s", cmd, ma_status_str(rc));
         return CLI_ERROR;
     }
-    if (g->alg == MA_DKIM_ALG_UNKNOWN)
+    if (want == MA_DKIM_ALG_UNKNOWN)
         return CLI_OK;
     rc = ma_dkim_signer_key_record(*out, &record);
     if (rc != MA_OK) {
-        errmsg("dkim-sign: cannot read the key's type: %s", ma_status_str(rc));
+        errmsg("%s: cannot read the key's type: %s", cmd, ma_status_str(rc));
         return CLI_ERROR;
     }
     alg = strstr(record, "k=ed25519;") != NULL ? MA_DKIM_ED25519_SHA256 : MA_DKIM_RSA_SHA256;
     ma_free(c->ctx, record);
-    if (alg != g->alg) {
-        errmsg("dkim-sign: %s--algorithm %s does not match the key in %s (%s)", what,
-               ma_dkim_alg_name(g->alg), path,
+    if (alg != want) {
+        errmsg("%s: %s--algorithm %s does not match the key in %s (%s)", cmd, what,
+               ma_dkim_alg_name(want), path,
                alg == MA_DKIM_ED25519_SHA256 ? "an Ed25519 key" : "an RSA key");
         return CLI_USAGE;
     }
@@ -1283,7 +1297,7 @@ static int sign_group_signer(cli *c, sign_group *g, const char *what, ma_dkim_si
 }
 
 /* Write the field text with its CRLFs as LF when lf is set; then a line end. */
-static void put_sign_fields(FILE *out, const char *text, int lf)
+void put_fields(FILE *out, const char *text, int lf)
 {
     const char *p = text, *e;
 
@@ -1403,7 +1417,8 @@ static int cmd_dkim_sign(cli *c, int argc, char **argv)
             snprintf(what, sizeof what, "signature %lu: ", (unsigned long)(i + 1));
         else
             what[0] = '\0';
-        ret = sign_group_signer(c, &groups[i], what, &signers[i]);
+        ret = cli_load_signer(c, "dkim-sign", what, &groups[i].opts, groups[i].val[DKS_OPT_KEY],
+                              groups[i].alg, &signers[i]);
         if (ret != CLI_OK)
             goto out;
     }
@@ -1444,7 +1459,7 @@ static int cmd_dkim_sign(cli *c, int argc, char **argv)
     }
     /* The line ending of the message's first line decides the fields'. */
     nl = memchr(data, '\n', len);
-    put_sign_fields(stdout, fields, nl != NULL && (nl == data || nl[-1] != '\r'));
+    put_fields(stdout, fields, nl != NULL && (nl == data || nl[-1] != '\r'));
     fwrite(data, 1, len, stdout);
 out:
     close_input(in);

@@ -194,6 +194,95 @@ int main(void)
     }
     free(t);
 
+    /* A list validates what it received, changes it, then seals what it
+       sends (RFC 8617 5.1 step 1): the validation reads one message, the
+       sealing another.  Downstream, the first AMS no longer verifies
+       (the body changed), the new one does, every seal does: cv=pass,
+       oldest-pass 2. */
+    {
+        ma_msg *rx = NULL, *tx = NULL;
+        ma_job *v = NULL;
+        ma_arc_seal *g = NULL;
+        char *changed = malloc(strlen(hop1) + 32), *fields = NULL, *out = NULL;
+        sprintf(changed, "%s-- \r\nlist footer\r\n", hop1);
+        ma_msg_new(&rx, c);
+        ma_arc_job_new(&v, c, NULL);
+        ma_arc_job_attach(v, rx);
+        ma_msg_write(rx, hop1, strlen(hop1));
+        ma_msg_finish(rx);
+        is_int(ma_job_run(v, r), MA_JOB_DONE, "list: the received copy validated");
+        ma_msg_new(&tx, c);
+        ma_arc_seal_new(&g, s2, "lists.forwarder.example");
+        ma_arc_seal_attach(g, tx);
+        ma_msg_write(tx, changed, strlen(changed));
+        ma_msg_finish(tx);
+        is_int(ma_arc_seal_fields(g, v, "dkim=pass header.d=example.org", &fields), MA_OK,
+               "list: sealing the changed copy with the received copy's validation");
+        ok(fields != NULL && strstr(fields, "ARC-Seal: i=2;") && strstr(fields, "cv=pass;"),
+           "list: set i=2, cv=pass");
+        if (fields != NULL) {
+            out = malloc(strlen(fields) + 2 + strlen(changed) + 1);
+            sprintf(out, "%s\r\n%s", fields, changed);
+            j = validate(out);
+            is_int(ma_arc_job_result(j), MA_ARC_PASS, "list: downstream the chain passes");
+            is_int(ma_arc_job_oldest_pass(j), 2, "list: oldest-pass 2 (the first AMS saw another body)");
+            ma_job_free(j);
+        } else {
+            ok(0, "list: downstream the chain passes");
+            ok(0, "list: oldest-pass 2 (the first AMS saw another body)");
+        }
+        free(out);
+        ma_free(c, fields);
+        ma_arc_seal_free(g);
+        ma_job_free(v);
+        ma_msg_free(tx);
+        ma_msg_free(rx);
+        free(changed);
+    }
+
+    /* The authserv-id is written bare in the AAR: anything that could
+       break out of it is refused. */
+    {
+        static const char *const bad_ids[] = { "", "mx example", "mx;x", "mx(x", "mx\"x", "mx\\x",
+                                               "mx\001x", "mx\177", "mx\303\251" };
+        size_t k;
+        int refused = 0;
+        ma_arc_seal *g = NULL;
+        for (k = 0; k < sizeof bad_ids / sizeof bad_ids[0]; k++) {
+            if (ma_arc_seal_new(&g, s1, bad_ids[k]) == MA_EINVAL && g == NULL)
+                refused++;
+            ma_arc_seal_free(g);
+            g = NULL;
+        }
+        is_int(refused, (int)(sizeof bad_ids / sizeof bad_ids[0]),
+               "authserv-ids with space, ';', '(', quote, backslash, control or 8-bit bytes refused");
+    }
+
+    /* With the default header list, the AMS signs DKIM-Signature fields
+       (RFC 8617 4.1.2 SHOULD). */
+    {
+        static const char signed_text[] =
+            "DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=x; h=from;\r\n"
+            "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpzWJ64D9Sy8=; b=AAAA\r\n"
+            "From: Joe <joe@example.com>\r\n"
+            "Subject: hello\r\n"
+            "\r\n"
+            "Hi.\r\n";
+        char *sealed = seal(s1, signed_text, "mx.example.org", &rc);
+        const char *h = sealed != NULL ? strstr(sealed, " h=") : NULL;
+        ok(h != NULL && strstr(h, "dkim-signature") != NULL &&
+               strstr(h, "dkim-signature") < strstr(h, "bh="),
+           "default list: the AMS signs the DKIM-Signature field");
+        if (sealed != NULL) {
+            j = validate(sealed);
+            is_int(ma_arc_job_result(j), MA_ARC_PASS, "and the chain validates");
+            ma_job_free(j);
+        } else {
+            ok(0, "and the chain validates");
+        }
+        free(sealed);
+    }
+
     /* Structure: a set without its AMS. */
     t = malloc(strlen(hop1) + 1);
     {

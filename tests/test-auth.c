@@ -223,6 +223,9 @@ static void test_direct(void)
 
     ok(j != NULL, "direct: the job finishes");
     is_str(verdicts(j), "pass pass pass none pass", "direct: everything passes (no ARC set)");
+    ok(ma_auth_job_problem(j, MA_AUTH_IPREV)[0] == '\0' && ma_auth_job_problem(j, MA_AUTH_SPF)[0] == '\0' &&
+           ma_auth_job_problem(j, MA_AUTH_DKIM)[0] == '\0' && ma_auth_job_problem(j, MA_AUTH_DMARC)[0] == '\0',
+       "direct: no problem for a pass");
     iprev = ma_auth_job_check(j, MA_AUTH_IPREV);
     ok(iprev != NULL && ma_iprev_job_name_count(iprev) == 1 &&
            strcmp(ma_iprev_job_name(iprev, 0), "mail.example.com") == 0,
@@ -260,6 +263,9 @@ static void test_forwarded(void)
     is_str(verdicts(j), "pass fail pass none pass", "forwarded: SPF fails, DKIM carries DMARC");
     is_str(ma_dmarc_job_spf_aligned(ma_auth_job_check(j, MA_AUTH_DMARC)), "",
            "forwarded: SPF did not align");
+    is_str(ma_auth_job_problem(j, MA_AUTH_SPF), "-all of example.com matched",
+           "forwarded: the SPF problem names the mechanism that matched");
+    is_str(ma_auth_job_problem(j, MA_AUTH_DKIM), "", "forwarded: no DKIM problem for a pass");
     ma_job_free(j);
     free(text);
 }
@@ -291,6 +297,9 @@ static void test_list(void)
            "list: the trusted sealer's chain overrides reject");
     is_int(ma_dmarc_job_override(dmarc), MA_DMARC_OVERRIDE_TRUSTED_FORWARDER,
            "list: the override is recorded");
+    ok(strncmp(ma_auth_job_problem(j, MA_AUTH_DKIM), "d=example.com: ", 15) == 0 &&
+           strstr(ma_auth_job_problem(j, MA_AUTH_DKIM), "signature") != NULL,
+       "list: the DKIM problem names the signature and why (the Subject changed)");
     ma_auth_job_authres(j, &field);
     ok(has(field, "arc=pass header.oldest-pass=0 smtp.remote-ip=203.0.113.7"),
        "list: arc resinfo with oldest-pass and remote-ip");

@@ -5,7 +5,7 @@ set -e
 pkgs="build-essential autoconf automake libtool pkg-config
       libssl-dev libidn2-dev libldns-dev libpsl-dev libyaml-dev
       nsd clang valgrind python3 libspf2-dev
-      python3-dkim opendkim-tools libopendkim-dev libopendmarc-dev"
+      python3-dkim python3-authres opendkim-tools libopendkim-dev libopendmarc-dev"
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

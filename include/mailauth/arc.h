@@ -88,9 +88,10 @@ typedef struct ma_arc_seal ma_arc_seal;
 /**
  * Seal with signer (a DKIM signer: its key, d=, s=, canonicalisation and
  * header list make the ARC-Message-Signature; ARC fields and
- * Authentication-Results are never signed in it, RFC 8617 4.1.2) for this
- * hop's authserv-id (a token: no space, ';', '(' or quote).  signer must
- * outlive the sealing.
+ * Authentication-Results are never signed in it, and with the signer's
+ * default header list every DKIM-Signature field is, RFC 8617 4.1.2) for
+ * this hop's authserv-id (printable ASCII, at most 255 bytes, without
+ * space, ';', '(', ')', '"' or '\\').  signer must outlive the sealing.
  * @return MA_OK, MA_EINVAL, MA_ENOMEM.
  */
 MA_EXTERN(int) ma_arc_seal_new(ma_arc_seal **out, const ma_dkim_signer *signer,
@@ -104,8 +105,7 @@ MA_EXTERN(int) ma_arc_seal_new(ma_arc_seal **out, const ma_dkim_signer *signer,
 MA_EXTERN(int) ma_arc_seal_attach(ma_arc_seal *g, ma_msg *msg);
 
 /**
- * After the message is finished and arc (a ma_arc_job on the same message)
- * is done: the next ARC set, "ARC-Seal: ..." CRLF "ARC-Message-Signature:
+ * After the message is finished and arc is done: the next ARC set, "ARC-Seal: ..." CRLF "ARC-Message-Signature:
  * ..." CRLF "ARC-Authentication-Results: i=N; authserv-id; results", to
  * prepend to the message (no final CRLF; free with ma_free()).  results is
  * the Authentication-Results payload of this hop (resinfo list, e.g.
@@ -116,9 +116,16 @@ MA_EXTERN(int) ma_arc_seal_attach(ma_arc_seal *g, ma_msg *msg);
  * and ends the chain.  A chain whose newest seal already says cv=fail is
  * not extended (5.1 step 2): MA_OK with *out NULL.  t= is the context
  * clock.
+ *
+ * arc is a ma_arc_job that validated the message as this hop received it:
+ * the same msg as the sealing's, or, for a hop that changes the message
+ * (a mailing list; RFC 8617 5.1 step 1 has every change made before
+ * sealing), the received copy, whose ma_msg must still be alive.  The new
+ * ARC-Seal covers the earlier sets as validated there; the new
+ * ARC-Message-Signature covers the message as changed.
  * @return MA_OK, MA_EINVAL (also CR/LF in results), MA_ESTATE (not attached,
- *         message or validation not finished, or arc reads another
- *         message), MA_ELIMIT (already 50 sets), MA_ENOMEM, MA_EINTERNAL.
+ *         message or validation not finished), MA_ELIMIT (already 50
+ *         sets), MA_ENOMEM, MA_EINTERNAL.
  */
 MA_EXTERN(int) ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results,
                                   char **out);

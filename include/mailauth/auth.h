@@ -128,8 +128,11 @@ MA_EXTERN(const ma_job *) ma_auth_job_check(const ma_job *job, int check);
 MA_EXTERN(const char *) ma_auth_job_verdict(const ma_job *job, int check);
 
 /**
- * What went wrong in a check, when something did (a DNS failure, a
- * record's error, an internal error), or "".  Borrowed.
+ * Why a check's verdict is not a pass, once the job is done: a DNS
+ * failure, a record's error, the SPF mechanism that matched, the first
+ * DKIM signature's reason ("d=example.com: the body hash does not match
+ * bh="), DMARC's finding; "" for a pass, for a check that did not run
+ * without a known reason, and before the job is done.  Borrowed.
  */
 MA_EXTERN(const char *) ma_auth_job_problem(const ma_job *job, int check);
 

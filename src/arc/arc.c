@@ -630,6 +630,22 @@ struct ma_arc_seal {
     int status;
 };
 
+/* An authserv-id written bare in the AAR: printable ASCII, no space and
+   none of the characters that end or open a token, comment or quoted
+   string there (';', '(', ')', '"', '\\'). */
+static int authserv_id_ok(const char *id)
+{
+    size_t i;
+    if (id[0] == '\0' || strlen(id) > 255)
+        return 0;
+    for (i = 0; id[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c <= 0x20 || c >= 0x7f || strchr(";()\"\\", c) != NULL)
+            return 0;
+    }
+    return 1;
+}
+
 int ma_arc_seal_new(ma_arc_seal **out, const ma_dkim_signer *signer, const char *authserv_id)
 {
     ma_arc_seal *g;
@@ -637,8 +653,7 @@ int ma_arc_seal_new(ma_arc_seal **out, const ma_dkim_signer *signer, const char 
     if (out == NULL)
         return MA_EINVAL;
     *out = NULL;
-    if (signer == NULL || authserv_id == NULL || authserv_id[0] == '\0' ||
-        strpbrk(authserv_id, " \t\r\n;()\"") != NULL)
+    if (signer == NULL || authserv_id == NULL || !authserv_id_ok(authserv_id))
         return MA_EINVAL;
     g = ma__calloc(signer->ctx, 1, sizeof *g);
     if (g == NULL)
@@ -736,7 +751,7 @@ int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, c
     if (out == NULL)
         return MA_EINVAL;
     *out = NULL;
-    if (g == NULL || a == NULL || arc->status != MA_JOB_DONE || a->msg != g->msg)
+    if (g == NULL || a == NULL || arc->status != MA_JOB_DONE || a->msg == NULL)
         return g == NULL || a == NULL ? MA_EINVAL : MA_ESTATE;
     if (g->status != MA_OK)
         return g->status;
@@ -775,11 +790,22 @@ int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, c
         rc = ma__authres_fold(&aar, &col, results != NULL && results[0] ? results : "none");
     }
 
-    /* ARC-Message-Signature (4.1.2): DKIM signing with i= for the AUID. */
+    /* ARC-Message-Signature (4.1.2): DKIM signing with i= for the AUID.
+       With the signer's default list it also signs every DKIM-Signature
+       field present, as 4.1.2 says it SHOULD; a list the caller gave is
+       taken as given. */
     nnames = ma__dkim_sign_names(s, g->msg, names, 256);
     for (k = 0; k < nnames; k++)
         if (ams_may_sign(&names[k]))
             names[nsel++] = names[k];
+    if (s->default_list) {
+        long at = -1;
+        while (nsel < 256 && (at = ma_msg_find(g->msg, "DKIM-Signature", (size_t)(at + 1))) >= 0) {
+            names[nsel].p = "dkim-signature";
+            names[nsel].len = 14;
+            nsel++;
+        }
+    }
     if (rc == MA_OK)
         rc = ma__dkim_select_headers(idx, NULL, ctx, g->msg, names, nsel);
     if (rc == MA_OK) {
@@ -862,7 +888,10 @@ int ma_arc_seal_fields(ma_arc_seal *g, const ma_job *arc, const char *results, c
         for (j = 0; rc == MA_OK && j < 3; j++) {
             const char *raw;
             size_t raw_len;
-            rc = ma_msg_field_raw(g->msg, (size_t)f[j], &raw, &raw_len);
+            /* The sets as validated: the message as received, which may
+               be another ma_msg than the one this hop changed and seals
+               (RFC 8617 5.1 step 1); the ARC fields are the same in both. */
+            rc = ma_msg_field_raw(a->msg, (size_t)f[j], &raw, &raw_len);
             if (rc == MA_OK)
                 rc = hash_text(d, &scratch, raw, raw_len, 0);
         }

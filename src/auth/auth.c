@@ -75,6 +75,7 @@ typedef struct auth_job {
 } auth_job;
 
 static const ma_job_vtable auth_vt;
+static void fill_problems(auth_job *a);
 
 static const auth_job *as_auth(const ma_job *job)
 {
@@ -275,8 +276,11 @@ static int auth_step(ma_job *job)
     for (check = 0; check < NCHECKS; check++)
         if (!finished(a, check))
             break;
-    if (check == NCHECKS)
+    if (check == NCHECKS) {
+        job->status = MA_JOB_DONE;   /* the verdicts are final: read them */
+        fill_problems(a);
         return MA_JOB_DONE;
+    }
     if (job->npending > 0)
         return MA_JOB_NEED_DNS;
     return MA_JOB_NEED_INPUT;
@@ -538,23 +542,57 @@ const char *ma_auth_job_verdict(const ma_job *job, int check)
 const char *ma_auth_job_problem(const ma_job *job, int check)
 {
     const auth_job *a = as_auth(job);
-    const ma_job *sub;
     if (a == NULL || check < 0 || check >= NCHECKS)
         return "";
-    if (a->problem[check][0] != '\0' || a->sub[check] == NULL || a->state[check] != MA_JOB_DONE)
-        return a->problem[check];
-    sub = a->sub[check];
-    switch (check) {
-    case MA_AUTH_IPREV:
-        return ma_iprev_job_problem(sub);
-    case MA_AUTH_SPF:
-        return ma_spf_job_problem(sub);
-    case MA_AUTH_ARC:
-        return ma_arc_job_problem(sub);
-    case MA_AUTH_DMARC:
-        return ma_dmarc_job_problem(sub);
-    default:
-        return "";   /* DKIM: per signature, ma_dkim_job_problem() */
+    return a->problem[check];
+}
+
+/*
+ * Once every check is done: say why each verdict is not a pass, where the
+ * check's own job did not already (SPF explains errors only, DKIM per
+ * signature, DMARC also explains a pass).
+ */
+static void fill_problems(auth_job *a)
+{
+    int check;
+    char line[PROBLEM_MAX];
+
+    for (check = 0; check < NCHECKS; check++) {
+        const ma_job *sub = a->sub[check];
+        const char *v = ma_auth_job_verdict(&a->job, check), *p = "";
+        if (a->problem[check][0] != '\0' || sub == NULL || a->state[check] != MA_JOB_DONE ||
+            v == NULL || strcmp(v, "pass") == 0)
+            continue;
+        line[0] = '\0';
+        switch (check) {
+        case MA_AUTH_IPREV:
+            p = ma_iprev_job_problem(sub);
+            break;
+        case MA_AUTH_SPF:
+            p = ma_spf_job_problem(sub);
+            if (p[0] == '\0' && ma_spf_job_mechanism(sub)[0] != '\0') {
+                snprintf(line, sizeof line, "%s of %s matched", ma_spf_job_mechanism(sub),
+                         ma_spf_job_domain(sub));
+                p = line;
+            }
+            break;
+        case MA_AUTH_DKIM: {
+            /* No signature passed: the first one's reason. */
+            if (ma_dkim_job_count(sub) > 0) {
+                snprintf(line, sizeof line, "d=%s: %s", ma_dkim_job_domain(sub, 0),
+                         ma_dkim_job_problem(sub, 0));
+                p = line;
+            }
+            break;
+        }
+        case MA_AUTH_ARC:
+            p = ma_arc_job_problem(sub);
+            break;
+        default:
+            p = ma_dmarc_job_problem(sub);
+            break;
+        }
+        snprintf(a->problem[check], PROBLEM_MAX, "%s", p);
     }
 }
 

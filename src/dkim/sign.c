@@ -222,6 +222,7 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
     }
     s->headers = header_list(ctx, opts->headers ? opts->headers : default_headers);
     s->literal = opts->headers != NULL && !(opts->flags & MA_DKIM_SIGN_OVERSIGN);
+    s->default_list = opts->headers == NULL;
     if (s->literal && s->headers != NULL) {
         /* h= as the caller wrote it, runs of WSP as one SP (what relaxed
            canonicalisation makes of it anyway). */

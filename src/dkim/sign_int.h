@@ -22,6 +22,7 @@ struct ma_dkim_signer {
     uint64_t expire;
     unsigned int flags;
     int literal;             /* the caller's header list: h= exactly */
+    int default_list;        /* no list given: RFC 6376 5.4.1's fields */
 };
 
 /*
