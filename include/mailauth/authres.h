@@ -197,6 +197,20 @@ MA_EXTERN(int) ma_authres_select(ma_authres_list **out, ma_ctx *ctx, const ma_ms
 MA_EXTERN(int) ma_authres_select_text(char **out, ma_ctx *ctx, const ma_msg *msg,
                                       const char *authserv_id);
 
+/**
+ * The fields an MTA must delete before adding its own (RFC 8601 5, the
+ * CVE-2022-48521 class): the message field indexes (for ma_msg_field()) of
+ * every Authentication-Results field that claims authserv_id (ASCII
+ * case-insensitive), whether the rest of it parses or not, highest index
+ * first, so that deleting them in this order never shifts an index still
+ * to be used.
+ * @param out receives the array (free with ma_free(ctx, *out)), NULL when
+ *        there is none.
+ * @return MA_OK, MA_EINVAL (NULL or empty authserv_id), MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_authres_forged(long **out, size_t *n_out, ma_ctx *ctx, const ma_msg *msg,
+                                 const char *authserv_id);
+
 /** The number of fields in the list. */
 MA_EXTERN(size_t) ma_authres_list_count(const ma_authres_list *list);
 

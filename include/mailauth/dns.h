@@ -334,8 +334,10 @@ MA_EXTERN(int) ma_static_zone_add_servfail(ma_static_zone *z, const char *name, 
  * lines of their own, are added: `$TIMEOUT <name> [<type>...]` and
  * `$SERVFAIL <name> [<type>...]` (names there are absolute).
  * TXT records join their character-strings (RFC 7208 3.3).
- * On MA_ESYNTAX the zone keeps what was added before the bad line, and
- * ma_static_zone_error() names the line and the problem.
+ * An entry (a line, or the lines of a parenthesised entry) longer than
+ * 65000 characters is refused with MA_ELIMIT: ldns would cut it short.
+ * On MA_ESYNTAX or that MA_ELIMIT the zone keeps what was added before the
+ * bad line, and ma_static_zone_error() names the line and the problem.
  * @param origin default origin for relative names; NULL for the root.
  * @return MA_OK, MA_ESYNTAX, MA_ELIMIT (MA_LIMIT_ZONE_BYTES), MA_EINVAL, MA_ENOMEM.
  */

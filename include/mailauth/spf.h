@@ -94,7 +94,9 @@ MA_EXTERN(ma_spf_result) ma_spf_job_result(const ma_job *job);
 
 /**
  * The explanation for a fail result (RFC 7208 6.2): the expanded exp= text,
- * or the expanded default explanation; "" otherwise.  Borrowed.
+ * or the expanded default explanation; "" otherwise.  Printable US-ASCII
+ * only, as 6.2 requires of text meant for the SMTP reply: any other byte
+ * (one a macro copied from MAIL FROM or HELO) is written '?'.  Borrowed.
  */
 MA_EXTERN(const char *) ma_spf_job_explanation(const ma_job *job);
 

@@ -1251,6 +1251,63 @@ int ma_authres_select(ma_authres_list **out, ma_ctx *ctx, const ma_msg *msg,
     return MA_OK;
 }
 
+int ma_authres_forged(long **out, size_t *n_out, ma_ctx *ctx, const ma_msg *msg,
+                      const char *authserv_id)
+{
+    size_t idlen, n = 0, cap;
+    long idx, *list;
+    int rc = MA_OK;
+
+    if (out == NULL || n_out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    *n_out = 0;
+    if (ctx == NULL || msg == NULL || authserv_id == NULL || authserv_id[0] == '\0')
+        return MA_EINVAL;
+    idlen = strlen(authserv_id);
+    cap = ma_msg_field_count(msg);
+    if (cap == 0)
+        return MA_OK;
+    list = ma__alloc(ctx, cap * sizeof *list);
+    if (list == NULL)
+        return MA_ENOMEM;
+    for (idx = ma_msg_find(msg, "Authentication-Results", 0); idx >= 0;
+         idx = ma_msg_find(msg, "Authentication-Results", (size_t)idx + 1)) {
+        const char *value, *id;
+        size_t vlen;
+        ma_authres *ar;
+        if (ma_msg_field(msg, (size_t)idx, NULL, NULL, &value, &vlen) != MA_OK)
+            continue;
+        ar = ma__authres_alloc(ctx);
+        if (ar == NULL) {
+            rc = MA_ENOMEM;
+            break;
+        }
+        rc = ma__authres_parse_into(ar, value, vlen, NULL, NULL);
+        /* Whether it parsed does not matter: it claims the id. */
+        id = ar->has_id ? str_at(ar, ar->authserv_id) : NULL;
+        if (id != NULL && ma__casecmp(id, strlen(id), authserv_id, idlen) == 0)
+            list[n++] = idx;
+        ma_authres_free(ar);
+        if (rc == MA_ENOMEM)
+            break;
+        rc = MA_OK;
+    }
+    if (rc != MA_OK || n == 0) {
+        ma__free(ctx, list);
+        return rc;
+    }
+    /* Highest first: deleting in this order never moves one still to go. */
+    for (cap = 0; cap < n / 2; cap++) {
+        long t = list[cap];
+        list[cap] = list[n - 1 - cap];
+        list[n - 1 - cap] = t;
+    }
+    *out = list;
+    *n_out = n;
+    return MA_OK;
+}
+
 /*
  * Append the results text of one field (value[off..len)) to b: folding
  * and runs of WSP become one space, leading and trailing space and ';'

@@ -72,6 +72,10 @@ static int ma_zone_fail(ma_zone_loader *ld, int rc, int line, const char *fmt, .
     return rc;
 }
 
+/* The longest entry (a line, or the lines of a parenthesised entry) handed
+   to ldns, which silently cuts longer ones. */
+#define MA_ZONE_ENTRY_MAX 65000
+
 /* A short printable copy of a token for error texts. */
 static void ma_printable(char *out, size_t size, const char *s, size_t len)
 {
@@ -274,6 +278,15 @@ static int ma_prescan(ma_zone_loader *ld, const char *text, size_t len)
             rc = ma__buf_putc(&ld->copy, '\n');
         if (rc != MA_OK)
             return rc;
+        if (ld->copy.len - open_at > MA_ZONE_ENTRY_MAX) {
+            /* ldns reads an entry into a buffer of about 64 KiB and cuts
+               what does not fit without a word: refuse the entry rather
+               than load a record shorter than the text says. */
+            ld->copy.len = open_at;
+            ld->scan_rc = ma_zone_fail(ld, MA_ELIMIT, open_line,
+                                       "entry longer than %d characters", MA_ZONE_ENTRY_MAX);
+            return MA_OK;
+        }
         pos += n + (eol != NULL ? 1 : 0);
         line++;
     }

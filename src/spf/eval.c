@@ -1091,6 +1091,20 @@ static int spf_explain(spf_job *s)
     return MA_OK;
 }
 
+/*
+ * RFC 7208 6.2: the explanation goes into an SMTP reply, so it "MUST be
+ * limited to US-ASCII"; macros copy bytes of MAIL FROM and HELO into it,
+ * which may be anything.  Every byte outside printable ASCII becomes '?',
+ * so no CR or LF can end the reply line early.
+ */
+static void ascii_only(ma_buf *b)
+{
+    size_t i;
+    for (i = 0; i < b->len; i++)
+        if ((unsigned char)b->data[i] < 0x20 || (unsigned char)b->data[i] > 0x7e)
+            b->data[i] = '?';
+}
+
 /* The default explanation, expanded (only when the domain gave none). */
 static int spf_default_explanation(spf_job *s)
 {
@@ -1162,6 +1176,7 @@ explain:
         rc = spf_default_explanation(s);
         if (rc != MA_OK)
             return rc;
+        ascii_only(&s->explanation);
     }
     return MA_JOB_DONE;
 }
@@ -1416,14 +1431,14 @@ unsigned int ma_spf_job_void_lookups(const ma_job *job)
 
 /* ------------------------------------------------------------- header text */
 
-/* RFC 5322 dot-atom-text: can the value stand unquoted? */
-static int is_dot_atom(const char *v)
+/* RFC 5322 dot-atom-text: can the n bytes at v stand unquoted? */
+static int is_dot_atom_n(const char *v, size_t n)
 {
     const char *p;
     int prev_dot = 1;
-    if (*v == '\0')
+    if (n == 0)
         return 0;
-    for (p = v; *p; p++) {
+    for (p = v; p < v + n; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '.') {
             if (prev_dot)
@@ -1436,6 +1451,11 @@ static int is_dot_atom(const char *v)
             return 0;
     }
     return !prev_dot;
+}
+
+static int is_dot_atom(const char *v)
+{
+    return is_dot_atom_n(v, strlen(v));
 }
 
 /* Append value as a dot-atom or a quoted-string; non-printables dropped. */
@@ -1589,13 +1609,10 @@ int ma_spf_authres(char **out, const ma_job *job)
         /* RFC 8601 pvalue: an address or domain stands bare; else quote it. */
         const char *v = s->is_helo ? (s->helo ? s->helo : "") : s->sender;
         const char *at = strrchr(v, '@');
-        if (at != NULL && at > v && is_dot_atom(at + 1)) {
-            char local[256];
-            snprintf(local, sizeof local, "%.*s", (int)(at - v), v);
-            if (is_dot_atom(local))
-                rc = ma__buf_append(&b, v, strlen(v));
-            else
-                rc = put_value(&b, v);
+        /* The whole local part decides (a copy into a fixed buffer once let
+           a long one through unchecked: an injected "; dkim=pass"). */
+        if (at != NULL && at > v && is_dot_atom(at + 1) && is_dot_atom_n(v, (size_t)(at - v))) {
+            rc = ma__buf_append(&b, v, strlen(v));
         } else {
             rc = put_value(&b, v);
         }
