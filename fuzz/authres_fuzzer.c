@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     len = size - 1;
     if (ma_ctx_new(&ctx, NULL) != MA_OK)
         return 0;
-    in = malloc(len + 1);
+    in = malloc(len ? len : 1);
     if (in == NULL) {
         ma_ctx_free(ctx);
         return 0;

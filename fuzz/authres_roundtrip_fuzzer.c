@@ -52,6 +52,17 @@ static size_t chunk(reader *r, char *buf, int keyword)
     return len;
 }
 
+/* A malloc'd copy of exactly len bytes, for the (ptr, len) arguments:
+   ASan then catches a read past the end. */
+static char *dup_exact(const char *s, size_t len)
+{
+    char *p = malloc(len ? len : 1);
+    CHECK(p != NULL);
+    if (len)
+        memcpy(p, s, len);
+    return p;
+}
+
 /* Ldh-str, as the header documents. */
 static int kw_valid(const char *s, size_t len)
 {
@@ -104,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ma_authres *ar = NULL, *back = NULL;
     reader r = { data, size };
     char id[64], a[64], b[64], c[64];
-    char *s1 = NULL, *s2 = NULL, *s3 = NULL;
+    char *s1 = NULL, *s2 = NULL, *s3 = NULL, *exact;
     size_t l1, l2, l3, la, lb, lc;
     int rc;
 
@@ -129,7 +140,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lb = strlen(b);
         if (op % 4 == 0) {
             lc = chunk(&r, c, 0);
-            rc = ma_authres_add(ar, a, (unsigned long)(op / 4 % 3), b, (op & 16) ? c : NULL, lc);
+            exact = dup_exact(c, lc);
+            rc = ma_authres_add(ar, a, (unsigned long)(op / 4 % 3), b, (op & 16) ? exact : NULL, lc);
+            free(exact);
             if (rc == MA_OK) {
                 CHECK(kw_valid(a, la) && kw_valid(b, lb));
                 CHECK(!(op & 16) || !ascii_unsafe(c, lc));
@@ -140,7 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         } else {
             lc = chunk(&r, c, 0);
-            rc = ma_authres_add_prop(ar, a, b, c, lc);
+            exact = dup_exact(c, lc);
+            rc = ma_authres_add_prop(ar, a, b, exact, lc);
+            free(exact);
             if (rc == MA_OK) {
                 CHECK(kw_valid(a, la) && kw_valid(b, lb) && !ascii_unsafe(c, lc));
             } else if (rc == MA_EINVAL) {

@@ -1,7 +1,9 @@
 /*
  * DKIM-Signature / ARC-Message-Signature / ARC-Seal parser, strip b= and
- * header selection.  Byte 0 picks the kind (mod 3); the rest is the field
- * value.  Invariants checked (abort() on violation):
+ * header selection.  Byte 0 picks the kind (its low 7 bits mod 3), and
+ * with bit 7 set every other byte is mapped to a token of the tag-list
+ * alphabet (so that the fuzzer gets past the tag syntax to the values);
+ * the rest is the field value.  Invariants checked (abort() on violation):
  * - on success: d= is two or more lower-case LDH labels, s= lower-case
  *   LDH-or-underscore labels, the key name fits in 253 octets; the i=
  *   domain is within d= (DKIM) or the instance is 1..50 (ARC); h= is
@@ -23,6 +25,41 @@
 #include "dkim/sig_int.h"
 #include "mailauth/addr.h"
 #include "mailauth/message.h"
+
+/* Tokens of the tag-list alphabet, for the mapped mode. */
+static const char *const tokens[] = {
+    "v=1", "i=1", "i=50", "i=", "a=rsa-sha256", "a=ed25519-sha256", "a=rsa-sha1", "a=",
+    "c=relaxed/relaxed", "c=simple/simple", "c=relaxed", "c=simple/relaxed", "c=",
+    "d=example.com", "d=sub.example.com", "d=", "s=sel", "s=_s.x", "s=", "h=from:to:subject",
+    "h=From", "h=", "from", ":", "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+    "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=", "bh=", "b=dGVzdA==", "b=", "AAAA", "==",
+    "l=", "t=", "x=", "z=", "q=dns/txt", "q=", "cv=none", "cv=pass", "cv=fail", "cv=", "@",
+    "user@sub.example.com", ";", ";", "=", " ", "\t", "\r\n ", "\r\n", "example", ".", "0", "1",
+    "9", "99999999999", "-", "|", "=3A", "=20", "x", "", "\xc3\xbc", "\x7f",
+};
+#define NTOKENS (sizeof tokens / sizeof tokens[0])
+
+/* The input bytes mapped one token each, in a malloc'd buffer of exactly
+   the result's length (*len_out). */
+static char *map_tokens(const uint8_t *in, size_t n, size_t *len_out)
+{
+    size_t i, len = 0;
+    char *out;
+    for (i = 0; i < n; i++)
+        len += tokens[in[i] % NTOKENS][0] == '\0' ? 1 : strlen(tokens[in[i] % NTOKENS]);
+    out = malloc(len ? len : 1);
+    if (out == NULL)
+        abort();
+    len = 0;
+    for (i = 0; i < n; i++) {
+        const char *t = tokens[in[i] % NTOKENS];
+        size_t tl = t[0] == '\0' ? 1 : strlen(t); /* the "" token is one NUL */
+        memcpy(out + len, t, tl);
+        len += tl;
+    }
+    *len_out = len;
+    return out;
+}
 
 #define CHECK(c)       \
     do {               \
@@ -144,7 +181,7 @@ static void check_strip(const ma_ctx *ctx, const char *value, size_t len, ma_dki
 {
     const char *name = ma__dkim_sig_kind_name(kind);
     size_t nlen = strlen(name);
-    char *raw = malloc(nlen + 1 + len + 1);
+    char *raw = malloc(nlen + 1 + len);
     ma_buf out;
     int rc;
 
@@ -201,14 +238,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ma_dkim_perr err;
     ma_dkim_sig_kind kind;
     const char *value;
+    char *mapped = NULL;
     size_t len;
     int rc;
 
     if (size < 1 || ma_ctx_new(&ctx, NULL) != MA_OK)
         return 0;
-    kind = (ma_dkim_sig_kind)(data[0] % 3);
-    value = (const char *)data + 1;
-    len = size - 1;
+    kind = (ma_dkim_sig_kind)((data[0] & 0x7f) % 3);
+    if (data[0] & 0x80) {
+        mapped = map_tokens(data + 1, size - 1, &len);
+        value = mapped;
+    } else {
+        value = (const char *)data + 1;
+        len = size - 1;
+    }
 
     rc = ma__dkim_sig_parse(&sig, ctx, kind, len ? value : NULL, len, &err);
     if (rc == MA_OK) {
@@ -232,6 +275,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ma__dkim_sig_free(&sig, ctx);
     check_strip(ctx, value, len, kind, rc == MA_OK);
+    free(mapped);
     ma_ctx_free(ctx);
     return 0;
 }

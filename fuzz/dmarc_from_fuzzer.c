@@ -183,6 +183,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(v, data + 1, size - 1);
         len = size - 1;
     }
+    /* the value in a buffer of exactly its length, so ASan sees over-reads */
+    {
+        char *exact = malloc(len ? len : 1);
+        if (exact == NULL)
+            abort();
+        if (len)
+            memcpy(exact, v, len);
+        free(v);
+        v = exact;
+    }
     if (ma_ctx_new(&ctx, NULL) != MA_OK)
         abort();
 

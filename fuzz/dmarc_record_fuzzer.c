@@ -1,6 +1,8 @@
 /*
- * DMARC records.  Byte 0 picks the mode (bit 0: RFC 7489, else RFC 9989)
- * and the strict flag (bit 1); the rest is one TXT record.  Invariants
+ * DMARC records.  Byte 0 picks the mode (bit 0: RFC 7489, else RFC 9989),
+ * the strict flag (bit 1) and whether every other byte is mapped to a token
+ * of the record alphabet (bit 2, so that the fuzzer reaches the values);
+ * the rest is one TXT record.  Invariants
  * (abort() on violation):
  * - on success: every effective value is in range, every issue lies within
  *   the input, the URIs are valid and point into the record's copy; the
@@ -18,6 +20,38 @@
 
 #include "fuzzer.h"
 #include "dmarc/record_int.h"
+
+/* Tokens of the record alphabet, for the mapped mode. */
+static const char *const tokens[] = {
+    "v=DMARC1", "v=", ";", ";", " ", "=", "p=", "sp=", "np=", "none", "quarantine", "reject",
+    "adkim=", "aspf=", "r", "s", "pct=", "100", "50", "0", "rua=", "ruf=", "mailto:",
+    "https://r.example/x", "a@example.com", "b@sub.example.org", ",", "!", "10m", "5k", "1g", "fo=",
+    "1", "d", ":", "psd=", "y", "n", "u", "t=", "ri=", "86400", "rf=", "afrf", "iodef", "\r\n\t",
+    "\t", "x", "P", "NONE", "", "%2c", "\xc3\xa9",
+};
+#define NTOKENS (sizeof tokens / sizeof tokens[0])
+
+/* The input bytes mapped one token each, in a malloc'd buffer of exactly
+   the result's length (*len_out). */
+static char *map_tokens(const uint8_t *in, size_t n, size_t *len_out)
+{
+    size_t i, len = 0;
+    char *out;
+    for (i = 0; i < n; i++)
+        len += tokens[in[i] % NTOKENS][0] == '\0' ? 1 : strlen(tokens[in[i] % NTOKENS]);
+    out = malloc(len ? len : 1);
+    if (out == NULL)
+        abort();
+    len = 0;
+    for (i = 0; i < n; i++) {
+        const char *t = tokens[in[i] % NTOKENS];
+        size_t tl = t[0] == '\0' ? 1 : strlen(t); /* the "" token is one NUL */
+        memcpy(out + len, t, tl);
+        len += tl;
+    }
+    *len_out = len;
+    return out;
+}
 
 #define CHECK(c)       \
     do {               \
@@ -133,16 +167,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ma_dmarc_perr err, serr;
     ma_dmarc_mode mode;
     const char *txt;
+    char *mapped = NULL;
     size_t len;
     int rc, src;
 
     if (size == 0)
         return 0;
     mode = (data[0] & 1) ? MA_DMARC_MODE_7489 : MA_DMARC_MODE_9989;
-    txt = (const char *)data + 1;
-    len = size - 1;
-    if (ma_ctx_new(&ctx, NULL) != MA_OK)
+    if (data[0] & 4) {
+        mapped = map_tokens(data + 1, size - 1, &len);
+        txt = mapped;
+    } else {
+        txt = (const char *)data + 1;
+        len = size - 1;
+    }
+    if (ma_ctx_new(&ctx, NULL) != MA_OK) {
+        free(mapped);
         return 0;
+    }
 
     rc = ma__dmarc_record_parse(&rec, ctx, len ? txt : NULL, len, mode, 0, &err);
     if (rc == MA_OK) {
@@ -176,5 +218,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ma__dmarc_record_free(&rec, ctx);
     ma_ctx_free(ctx);
+    free(mapped);
     return 0;
 }

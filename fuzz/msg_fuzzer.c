@@ -68,9 +68,11 @@ static int sink_fn(const char *data, size_t len, void *payload)
     return 0;
 }
 
-static uint32_t next_rand(uint32_t *st)
+/* The chunk generator: seeded by byte 0 and stirred by the byte at the
+   chunk's start, so the fuzzer steers where chunks end. */
+static uint32_t next_rand(uint32_t *st, uint8_t stir)
 {
-    *st = *st * 1103515245u + 12345u;
+    *st = *st * 1103515245u + 12345u + stir;
     return *st >> 8;
 }
 
@@ -108,6 +110,21 @@ static void check_fields(const ma_msg *m, result *r)
         abort();
 }
 
+/* Write n bytes from a malloc'd copy of exactly that size, so that ASan
+   catches a read past the chunk (the input buffer goes on after it). */
+static int write_exact(ma_msg *m, const uint8_t *p, size_t n)
+{
+    unsigned char *copy = malloc(n ? n : 1);
+    int rc;
+    if (copy == NULL)
+        abort();
+    if (n)
+        memcpy(copy, p, n);
+    rc = ma_msg_write(m, copy, n);
+    free(copy);
+    return rc;
+}
+
 /* Read in[0..len), in one write when rs == NULL, else in random chunks. */
 static void read_msg(ma_ctx *ctx, const uint8_t *in, size_t len, uint32_t *rs, unsigned maxchunk,
                      result *r)
@@ -127,10 +144,10 @@ static void read_msg(ma_ctx *ctx, const uint8_t *in, size_t len, uint32_t *rs, u
     ma_msg_add_body_consumer(m, sink_fn, &s1);
     ma_msg_add_body_consumer(m, sink_fn, &s2);
     while (pos < len) {
-        size_t n = rs == NULL ? len - pos : 1 + next_rand(rs) % maxchunk;
+        size_t n = rs == NULL ? len - pos : 1 + next_rand(rs, in[pos]) % maxchunk;
         if (n > len - pos)
             n = len - pos;
-        rc = ma_msg_write(m, in + pos, n);
+        rc = write_exact(m, in + pos, n);
         if (first != 0 && rc != first)
             abort(); /* a failed reader stays failed */
         if (first == 0)

@@ -303,6 +303,17 @@ static void test_list(void)
     ma_auth_job_authres(j, &field);
     ok(has(field, "arc=pass header.oldest-pass=0 smtp.remote-ip=203.0.113.7"),
        "list: arc resinfo with oldest-pass and remote-ip");
+    ma_job_free(j);
+    {
+        /* The same client given as an IPv4-mapped address: written as IPv4. */
+        const conn mapped = { "::ffff:203.0.113.7", "mx.lists.example.org",
+                              "list-bounces@lists.example.org", trusted, 1 };
+        char *f2 = NULL;
+        j = authenticate(&mapped, text);
+        ma_auth_job_authres(j, &f2);
+        ok(has(f2, "smtp.remote-ip=203.0.113.7;"), "list: an IPv4-mapped remote-ip is written as IPv4");
+        ma_free(c, f2);
+    }
     check_field(field, 5, "list");
     ma_free(c, field);
     ma_job_free(j);
@@ -496,6 +507,38 @@ static void test_no_message(void)
     ma_job_free(j);
 }
 
+/* A message the reader refuses still gets verdicts and a field. */
+static void test_refused_message(void)
+{
+    const conn k = { "::ffff:192.0.2.10", "mail.example.com", "alice@example.com", NULL, 0 };
+    ma_auth_params p;
+    ma_job *j = NULL;
+    ma_msg *m = NULL;
+    char *field = NULL;
+    static const char bad[] = "From: a@example.com\r\nno colon on this line\r\n\r\nbody\r\n";
+
+    ma_auth_params_init(&p, MA_AUTH_PARAMS_VERSION);
+    p.ip = k.ip;
+    p.helo = k.helo;
+    p.mail_from = k.mail_from;
+    p.authserv_id = "mx.example.org";
+    ma_auth_job_new(&j, c, &p);
+    ma_msg_new(&m, c);
+    ma_auth_job_attach(j, m);
+    ok(ma_msg_write(m, bad, sizeof bad - 1) != MA_OK, "refused message: the reader refuses it");
+    is_int(ma_job_run(j, r), MA_JOB_DONE, "refused message: the job still finishes");
+    is_str(verdicts(j), "pass pass permerror permerror permerror",
+           "refused message: iprev and SPF stand, the message checks are permerror");
+    ok(has(ma_auth_job_problem(j, MA_AUTH_DKIM), "the message was refused: "),
+       "refused message: the problem gives the reader's reason");
+    ma_auth_job_authres(j, &field);
+    ok(has(field, "dkim=permerror;") && has(field, "dmarc=permerror"), "refused message: written");
+    ok(has(field, "policy.iprev=192.0.2.10;"), "an IPv4-mapped client is written as IPv4");
+    ma_free(c, field);
+    ma_job_free(j);
+    ma_msg_free(m);
+}
+
 static void test_api(void)
 {
     ma_auth_params p;
@@ -598,6 +641,7 @@ int main(void)
     test_dns_failing();
     test_by_hand();
     test_no_message();
+    test_refused_message();
     test_api();
 
     ma_dkim_signer_free(author_signer);

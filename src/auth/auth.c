@@ -241,6 +241,18 @@ static int auth_step(ma_job *job)
     auth_job *a = (auth_job *)job;
     int check, rc, moved;
 
+    /* A message the reader refused never completes: the checks that read
+       it end here, each with the reader's reason. */
+    if (a->msg != NULL && ma_msg_error(a->msg)[0] != '\0') {
+        char why[PROBLEM_MAX];
+        snprintf(why, sizeof why, "the message was refused: %s", ma_msg_error(a->msg));
+        for (check = MA_AUTH_DKIM; check <= MA_AUTH_DMARC; check++)
+            if (!finished(a, check)) {
+                set_problem(a, check, why);
+                a->state[check] = MA_ESYNTAX;
+            }
+    }
+
     do {
         moved = hand_down(a);
         for (check = 0; check < NCHECKS; check++) {
@@ -522,6 +534,8 @@ const char *ma_auth_job_verdict(const ma_job *job, int check)
         return NULL;
     if (a->sub[check] == NULL)
         return "none";
+    if (a->state[check] == MA_ESYNTAX)
+        return "permerror";   /* the message itself cannot be checked */
     if (a->state[check] != MA_JOB_DONE)
         return "temperror";
     sub = a->sub[check];
@@ -638,8 +652,14 @@ static int put_arc(const auth_job *a, ma_buf *b, const ma_job *arc)
     int rc = ma__buf_printf(b, "arc=%s", ma_arc_result_name(res));
     if (rc == MA_OK && res == MA_ARC_PASS)
         rc = ma__buf_printf(b, " header.oldest-pass=%u", ma_arc_job_oldest_pass(arc));
-    if (rc == MA_OK && res != MA_ARC_NONE)
-        rc = put_prop(b, "smtp.remote-ip", a->ip_text);
+    if (rc == MA_OK && res != MA_ARC_NONE) {
+        /* As iprev writes it: an IPv4-mapped client as IPv4. */
+        char text[MA_IP_TEXT_MAX];
+        ma_ip v4;
+        const ma_ip *ip = ma_ip_unmap_v4(&a->ip, &v4) == 1 ? &v4 : &a->ip;
+        rc = ma_ip_format(ip, text, sizeof text) == MA_OK ? put_prop(b, "smtp.remote-ip", text)
+                                                          : put_prop(b, "smtp.remote-ip", a->ip_text);
+    }
     return rc;
 }
 
@@ -668,7 +688,8 @@ static int resinfos(const auth_job *a, ma_buf *b, size_t *count)
         if (sub == NULL)
             continue;
         if (a->state[check] != MA_JOB_DONE) {
-            rc = ma__buf_printf(b, "%s=temperror", ma_auth_check_name(check));
+            rc = ma__buf_printf(b, "%s=%s", ma_auth_check_name(check),
+                                a->state[check] == MA_ESYNTAX ? "permerror" : "temperror");
         } else {
             switch (check) {
             case MA_AUTH_IPREV:
