@@ -548,6 +548,8 @@ int ma_arc_job_attach(ma_job *job, ma_msg *msg)
         rc = ma_msg_add_body_consumer(msg, on_body, a);
     if (rc == MA_OK)
         a->msg = msg;
+    else
+        ma__msg_forget(msg, a);   /* no hook left behind to call a job that may be freed */
     return rc;
 }
 

@@ -400,9 +400,12 @@ int ma_auth_job_new(ma_job **out, ma_ctx *ctx, const ma_auth_params *params)
         return MA_EINVAL;
     if (params->version != MA_AUTH_PARAMS_VERSION)
         return MA_EVERSION;
+    if (params->dmarc != NULL && params->dmarc->version != MA_DMARC_OPTS_VERSION)
+        return MA_EVERSION;
     if (params->ip == NULL || params->authserv_id == NULL || !authserv_id_ok(params->authserv_id) ||
         (params->ntrusted_sealers > 0 && params->trusted_sealers == NULL) ||
-        (params->dmarc != NULL && params->dmarc->version != MA_DMARC_OPTS_VERSION))
+        (params->dmarc != NULL && params->dmarc->mode != MA_DMARC_MODE_9989 &&
+         params->dmarc->mode != MA_DMARC_MODE_7489))
         return MA_EINVAL;
     a = ma__calloc(ctx, 1, sizeof *a);
     if (a == NULL)
@@ -434,8 +437,9 @@ int ma_auth_job_new(ma_job **out, ma_ctx *ctx, const ma_auth_params *params)
         for (i = 0; rc == MA_OK && i < params->ntrusted_sealers; i++) {
             const char *s = params->trusted_sealers[i];
             char *norm = NULL;
-            if (s == NULL || ma_domain_normalize(&norm, ctx, s, strlen(s), 0) != MA_OK) {
-                rc = s == NULL || norm == NULL ? MA_EINVAL : MA_ENOMEM;
+            int nrc = s == NULL ? MA_EINVAL : ma_domain_normalize(&norm, ctx, s, strlen(s), 0);
+            if (nrc != MA_OK) {
+                rc = nrc == MA_ENOMEM ? MA_ENOMEM : MA_EINVAL;
                 break;
             }
             a->sealers[i] = dup_str(a, norm);
@@ -484,10 +488,11 @@ int ma_auth_job_attach(ma_job *job, ma_msg *msg)
             rc = ma_dmarc_job_attach(a->sub[MA_AUTH_DMARC], msg);
     }
     if (rc != MA_OK) {
-        /* Undo: the hooks stay registered on msg, so msg must not be used
-           with this job; the sub-jobs go, leaving the message-less checks. */
+        /* Undo: the sub-jobs' hooks and consumers leave msg (which stays
+           usable), then the sub-jobs go, leaving the message-less checks. */
         int check;
         for (check = MA_AUTH_DKIM; check <= MA_AUTH_DMARC; check++) {
+            ma__msg_forget(msg, a->sub[check]);
             ma_job_free(a->sub[check]);
             a->sub[check] = NULL;
         }

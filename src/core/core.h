@@ -189,4 +189,14 @@ const ma_tag *ma__taglist_get(const ma_taglist *tl, const char *name);
 int ma__domain_normalize_buf(ma_buf *out, const ma_ctx *ctx, const char *name, size_t len,
                              unsigned int flags);
 
+/* ----------------------------------------------------------------- messages */
+
+struct ma_msg;
+/*
+ * Remove every header hook and body consumer registered with payload: an
+ * attach that fails part-way, or a caller that frees what it attached,
+ * leaves nothing behind that would be called with freed memory.
+ */
+void ma__msg_forget(struct ma_msg *msg, const void *payload);
+
 #endif /* MA_CORE_H */

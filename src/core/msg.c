@@ -797,6 +797,21 @@ int ma_msg_on_header(ma_msg *msg, ma_msg_header_fn fn, void *payload)
     return MA_OK;
 }
 
+void ma__msg_forget(ma_msg *msg, const void *payload)
+{
+    size_t i, n;
+    if (msg == NULL)
+        return;
+    for (i = n = 0; i < msg->nhooks; i++)
+        if (msg->hooks[i].payload != payload)
+            msg->hooks[n++] = msg->hooks[i];
+    msg->nhooks = n;
+    for (i = n = 0; i < msg->nconsumers; i++)
+        if (msg->consumers[i].payload != payload)
+            msg->consumers[n++] = msg->consumers[i];
+    msg->nconsumers = n;
+}
+
 int ma_msg_add_body_consumer(ma_msg *msg, ma_msg_body_fn fn, void *payload)
 {
     if (msg == NULL || fn == NULL)

@@ -79,15 +79,18 @@ static char *dup_lower(const ma_ctx *ctx, const char *s, size_t n)
 
 /* A colon list of field names (FWS around colons allowed), lower-cased
    and written "a:b:c"; NULL when a name is empty or not ftext. */
-static char *header_list(const ma_ctx *ctx, const char *in)
+static char *header_list(const ma_ctx *ctx, const char *in, int *rc)
 {
     size_t n = strlen(in), i, w = 0, namelen = 0;
     char *out;
+    *rc = MA_EINVAL;
     if (n == 0 || n > SIGN_HEADERS_MAX)
         return NULL;
     out = ma__alloc(ctx, n + 1);
-    if (out == NULL)
+    if (out == NULL) {
+        *rc = MA_ENOMEM;
         return NULL;
+    }
     for (i = 0; i <= n; i++) {
         unsigned char c = i < n ? (unsigned char)in[i] : ':';
         if (c == ' ' || c == '\t')
@@ -106,6 +109,7 @@ static char *header_list(const ma_ctx *ctx, const char *in)
         namelen++;
     }
     out[w] = '\0';
+    *rc = MA_OK;
     return out;
 bad:
     ma__free(ctx, out);
@@ -146,7 +150,7 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
 {
     ma_dkim_signer *s;
     unsigned char seed[32];
-    int rc;
+    int rc, hrc;
 
     if (out == NULL)
         return MA_EINVAL;
@@ -186,6 +190,7 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
         ma_buf probe;
         ma_dkim_sig sig;
         ma_dkim_perr perr;
+        memset(&sig, 0, sizeof sig);   /* freed below even when the probe is never parsed */
         ma__buf_init(&probe, ctx);
         rc = ma__buf_printf(&probe, "v=1; a=rsa-sha256; d=%s; s=%s; h=from; bh=%s; b=AA==",
                             opts->domain, opts->selector,
@@ -220,7 +225,7 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
         /* Only the domain is case-insensitive: keep the local part as given. */
         memcpy(s->identity, opts->identity, (size_t)(at - opts->identity));
     }
-    s->headers = header_list(ctx, opts->headers ? opts->headers : default_headers);
+    s->headers = header_list(ctx, opts->headers ? opts->headers : default_headers, &hrc);
     s->literal = opts->headers != NULL && !(opts->flags & MA_DKIM_SIGN_OVERSIGN);
     s->default_list = opts->headers == NULL;
     if (s->literal && s->headers != NULL) {
@@ -244,7 +249,7 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
     }
     if (s->headers == NULL) {
         ma_dkim_signer_free(s);
-        return MA_EINVAL;
+        return hrc;
     }
     {
         /* h= must list From (RFC 6376 5.4). */

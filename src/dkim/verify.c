@@ -567,6 +567,8 @@ int ma_dkim_job_attach(ma_job *job, ma_msg *msg)
         rc = ma_msg_add_body_consumer(msg, on_body, d);
     if (rc == MA_OK)
         d->msg = msg;
+    else
+        ma__msg_forget(msg, d);   /* no hook left behind to call a job that may be freed */
     return rc;
 }
 

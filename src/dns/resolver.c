@@ -52,7 +52,9 @@ int ma_resolver_resolve(ma_resolver *r, const char *name, ma_dns_type type, ma_d
     rc = r->ops.resolve(r->payload, name, type, &a);
     if (rc != MA_OK) {
         ma_dns_answer_free(a);
-        return rc;
+        /* A status must be negative: a positive one from a backend would
+           read as MA_JOB_DONE in ma_job_run(). */
+        return rc > 0 ? MA_EINTERNAL : rc;
     }
     if (a == NULL)
         return MA_EINTERNAL;
