@@ -776,9 +776,10 @@ static int value_safe(const char *v, size_t len)
 
 static int check_value(const char *v, size_t len, size_t max)
 {
-    if (!value_safe(v, len))
-        return MA_EINVAL;
-    return len > max ? MA_ELIMIT : MA_OK;
+    /* The length first: a huge value is refused without reading it all. */
+    if (len > max)
+        return MA_ELIMIT;
+    return value_safe(v, len) ? MA_OK : MA_EINVAL;
 }
 
 /* Store a keyword lower-cased. */
