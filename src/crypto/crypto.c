@@ -458,6 +458,10 @@ struct ma_pubkey {
        as const, and OpenSSL's rule is that objects only read are safe to
        share), which costs less than setting up a new one. */
     EVP_PKEY_CTX *rsa_sha256;
+    /* Ed25519: a digest-verify context initialised with the key, copied
+       for each verification for the same reason (the copy skips fetching
+       the algorithm from the provider store, with its locks). */
+    EVP_MD_CTX *ed25519;
     ma_key_type type;
     unsigned int bits;
     unsigned long refs; /* atomic */
@@ -503,6 +507,13 @@ int ma__pubkey_new(ma_pubkey **out, const ma_ctx *ctx, ma_key_type type, const u
         /* Without the template verification still works, only slower. */
         int ignored;
         k->rsa_sha256 = rsa_pctx(pkey, "SHA2-256", false, &ignored);
+    } else if (rc == MA_OK) {
+        k->ed25519 = EVP_MD_CTX_new();
+        if (k->ed25519 != NULL &&
+            EVP_DigestVerifyInit_ex(k->ed25519, NULL, NULL, NULL, NULL, pkey, NULL) != 1) {
+            EVP_MD_CTX_free(k->ed25519);
+            k->ed25519 = NULL;
+        }
     }
     ERR_pop_to_mark();
     if (rc != MA_OK) {
@@ -533,6 +544,7 @@ void ma__pubkey_free(ma_pubkey *key)
     if (__atomic_sub_fetch(&key->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     EVP_PKEY_CTX_free(key->rsa_sha256);
+    EVP_MD_CTX_free(key->ed25519);
     EVP_PKEY_free(key->pkey);
     ma__free(key->ctx, key);
 }
@@ -619,10 +631,15 @@ static int verify_core(const ma_pubkey *key, ma_hash hash, const char *md_name,
         EVP_PKEY_CTX_free(pctx);
     } else {
         EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+        int ready;
         if (mctx == NULL)
             return MA_ENOMEM;
         /* PureEdDSA: no digest of its own; the message is the digest. */
-        if (EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL, key->pkey, NULL) != 1)
+        if (key->ed25519 != NULL)
+            ready = EVP_MD_CTX_copy_ex(mctx, key->ed25519) == 1;
+        else
+            ready = EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL, key->pkey, NULL) == 1;
+        if (!ready)
             rc = MA_EINTERNAL;
         else
             *good = EVP_DigestVerify(mctx, sig, sig_len, digest, digest_len) == 1;
