@@ -627,7 +627,8 @@ static void test_select_text(void)
         "\r\n"
         "body\r\n";
     ma_msg *m = NULL;
-    char *text = (char *)"unset";
+    static char unset[] = "unset";
+    char *text = unset;
 
     ma_msg_new(&m, ctx);
     ma_msg_write(m, msg_text, sizeof(msg_text) - 1);
@@ -638,7 +639,7 @@ static void test_select_text(void)
            "fields joined in order, folding made one space, comments and quotes kept, "
            "none and malformed fields left out");
     ma_free(ctx, text);
-    text = (char *)"unset";
+    text = unset;
     is_int(ma_authres_select_text(&text, ctx, m, "nobody.example"), MA_OK, "no field for the id");
     ok(text == NULL, "no field: NULL text");
     is_int(ma_authres_select_text(&text, ctx, NULL, "x"), MA_EINVAL, "NULL msg");

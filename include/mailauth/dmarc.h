@@ -218,7 +218,8 @@ MA_EXTERN(int) ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *d
  * library's ma_dkim_job_*): result, d=, s= and the unsigned-extra flag of
  * each signature with a readable d=, passes first; what does not fit in
  * the job's 32 verdicts is left out (only a pass can align).
- * @return as ma_dmarc_job_add_dkim() but never MA_ELIMIT; MA_ESTATE when
+ * @return as ma_dmarc_job_add_dkim() but never MA_ELIMIT (MA_EINVAL also when
+ *         dkim is not a DKIM verification job); MA_ESTATE when
  *         dkim is not done.
  */
 MA_EXTERN(int) ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim);
@@ -230,7 +231,7 @@ MA_EXTERN(int) ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim);
  * case-insensitively).  When DMARC fails, the chain passed and the sealer
  * is trusted, the disposition becomes none with override
  * MA_DMARC_OVERRIDE_TRUSTED_FORWARDER; the result stays fail.
- * @return MA_OK, MA_EINVAL, MA_ESTATE.
+ * @return MA_OK, MA_EINVAL (also a passing chain without a sealer), MA_ESTATE.
  */
 MA_EXTERN(int) ma_dmarc_job_set_arc(ma_job *job, int arc_pass, const char *sealer,
                                     const char *const *trusted, size_t ntrusted);

@@ -7,13 +7,22 @@
  * mode _dmarc.<author>, then _dmarc.<organizational domain by the PSL>.
  * Stage 2, once the policy is known, asks what the verdict still needs:
  * the tree walks of authenticated identifiers for relaxed alignment
- * (4.10.2), and whether the author domain exists (np=, 3.2.13).  Stage 3
- * decides.  Nothing depends on the order in which results were supplied:
- * alignment is a property of the set.
+ * (4.10.2) that can align at all (an identifier outside the author's
+ * organizational domain never can: see may_align), and whether the author
+ * domain exists (np=, 3.2.13).  Stage 3 decides.  Nothing depends on the
+ * order in which results were supplied: alignment is a property of the
+ * set.
+ *
+ * Cost: a job is one allocation (its arena starts inside it, and only its
+ * head is cleared); names are kept with their lengths and whether they
+ * are plain (lower-case LDH, already canonical for DNS); records are
+ * parsed once per DNS answer (the answer's memo); the problem text is
+ * written only when read.
  */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +31,10 @@
 #include <sys/types.h>
 
 #include <libpsl.h>
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "dmarc/dmarc_int.h"
 #include "dmarc/from_int.h"
@@ -109,36 +122,87 @@ static int name_ok(const char *s, size_t n)
     return 1;
 }
 
-int ma_psl_org_domain(const ma_psl *p, const char *domain, char *out, size_t size)
+/*
+ * ma_psl_org_domain() for a name of n octets (NUL-terminated), plain when
+ * ma__dmarc_domain_plain() holds for it (then it is used as it is); the
+ * answer's length goes to *out_len.
+ */
+static int psl_org(const ma_psl *p, const char *domain, size_t n, int plain, char *out,
+                   size_t size, size_t *out_len)
 {
     char low[256];
     const char *reg;
-    size_t n, i;
-    if (domain == NULL || out == NULL || size == 0)
-        return MA_EINVAL;
-    n = strlen(domain);
-    if (n > 0 && domain[n - 1] == '.')
-        n--;
-    if (n == 0 || n >= sizeof low)
-        return MA_ENOTFOUND;
-    /* Only a valid domain name has an organizational domain ("a..b",
-       "foo bar.com", "-a.example.com" have none).  The list is matched
-       against the name as given, so a U-label name gets a U-label answer. */
-    if (!name_ok(domain, n))
-        return MA_ENOTFOUND;
-    for (i = 0; i < n; i++)
-        low[i] = (char)ma__lower((unsigned char)domain[i]);
-    low[n] = '\0';
-    reg = psl_registrable_domain(psl_of(p), low);
+    size_t i, k;
+
+    if (plain) {
+        /* lower-case LDH labels, no root dot (normalized names, the
+           usual case): valid as it is */
+        reg = psl_registrable_domain(psl_of(p), domain);
+        /* the answer is a tail of the name (compared as addresses: libpsl
+           returns a pointer into it, but nothing relies on that) */
+        if (reg != NULL && (uintptr_t)reg >= (uintptr_t)domain
+            && (uintptr_t)reg <= (uintptr_t)domain + n)
+            k = n - (size_t)((uintptr_t)reg - (uintptr_t)domain);
+        else
+            k = reg != NULL ? strlen(reg) : 0;
+    } else {
+        if (n > 0 && domain[n - 1] == '.')
+            n--;
+        if (n == 0 || n >= sizeof low)
+            return MA_ENOTFOUND;
+        /* Only a valid domain name has an organizational domain ("a..b",
+           "foo bar.com", "-a.example.com" have none).  The list is matched
+           against the name as given, so a U-label name gets a U-label
+           answer. */
+        if (!name_ok(domain, n))
+            return MA_ENOTFOUND;
+        for (i = 0; i < n; i++)
+            low[i] = (char)ma__lower((unsigned char)domain[i]);
+        low[n] = '\0';
+        reg = psl_registrable_domain(psl_of(p), low);
+        k = reg != NULL ? strlen(reg) : 0;
+    }
     if (reg == NULL)
         return MA_ENOTFOUND;
-    if (strlen(reg) >= size)
+    if (k >= size)
         return MA_ELIMIT;
-    memcpy(out, reg, strlen(reg) + 1);
+    memcpy(out, reg, k + 1);
+    *out_len = k;
     return MA_OK;
 }
 
+int ma_psl_org_domain(const ma_psl *p, const char *domain, char *out, size_t size)
+{
+    size_t n, plain, k;
+    if (domain == NULL || out == NULL || size == 0)
+        return MA_EINVAL;
+    n = strlen(domain);
+    return psl_org(p, domain, n, ma__dmarc_domain_plain(domain, n, true, &plain) && plain == n,
+                   out, size, &k);
+}
+
 /* ------------------------------------------------------------ the job */
+
+/*
+ * Clear n bytes.  With SSE2, plain 16-byte stores: compilers turn a memset
+ * of a few hundred bytes into "rep stos", whose start-up costs more than
+ * the stores themselves (every job clears its head).
+ */
+static void dmarc_zero(void *mem, size_t n)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+    const __m128i z = _mm_setzero_si128();
+    char *p = mem;
+    size_t i;
+    for (i = 0; i + 16 <= n; i += 16) {
+        _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+        __asm__("" : : "r"(p) : "memory"); /* kept as stores, not a memset */
+    }
+    memset(p + i, 0, n - i);
+#else
+    memset(mem, 0, n);
+#endif
+}
 
 /* One DNS tree walk (RFC 9989 4.10) from start. */
 typedef struct walk {
@@ -183,23 +247,33 @@ typedef struct found {
 typedef struct dkim_in {
     int result;
     char *domain;
+    size_t domain_len;
+    int plain;
     const char *selector;            /* for reports; "" when not given */
     int unsigned_extra;
 } dkim_in;
 
+/* Room for the job's arena inside the job itself: a typical evaluation's
+   questions, record slots and names fit, so it allocates nothing more. */
+#define DMARC_ARENA_SEED 2048
+
 typedef struct dmarc_job {
     ma_job job;
+    /* Cleared by ma_dmarc_job_new(): everything up to `from`. */
     ma_dmarc_opts opts;
     ma_msg *msg;
     int hold;                        /* ma__dmarc_job_hold(): wait before stage 2 */
+    int oom;                         /* reading a record ran out of memory */
     /* the author */
     int author_state;                /* 0 unknown, 1 known, 2 refused */
     char *author;
-    ma_dmarc_from from;
+    size_t author_len;
+    int author_plain;                /* ma__dmarc_domain_plain() holds (lower-case LDH) */
     /* inputs */
     int have_spf, spf_result, spf_scope;
     char *spf_domain;
-    dkim_in dkim[DMARC_MAX_DKIM];
+    size_t spf_domain_len;
+    int spf_plain;
     size_t ndkim;
     int have_arc, arc_pass;
     char *arc_sealer;
@@ -207,18 +281,18 @@ typedef struct dmarc_job {
     size_t ntrusted;
     /* progress */
     int stage;
-    walk walks[WALKS_MAX];           /* [0] the author's (9989) */
     size_t nwalks;
-    long spf_walk, dkim_walk[DMARC_MAX_DKIM];
+    long spf_walk;
     uint32_t q7489[2];               /* 7489: _dmarc.<author>, _dmarc.<org> */
     char *org7489;
     uint32_t exists_q;
-    found **records;                 /* per question id - 1, made on first read (arena) */
+    found *records;                  /* per question id - 1 (arena, zeroed as made) */
     size_t nrecords;
     /* the policy */
     const ma_dmarc_record *policy;   /* borrowed from records */
     const char *policy_domain;
     const char *org_domain;
+    size_t org_len;                  /* of org_domain */
     int policy_at_author;
     /* the verdict */
     int result;
@@ -229,7 +303,25 @@ typedef struct dmarc_job {
     ma_dmarc_override override;
     const char *spf_aligned;
     const char *dkim_aligned;
-    char problem[300];
+    /* Not cleared (a job is a few KB; most of it is room that a typical
+       evaluation never touches): each part is set before it is read. */
+    ma_dmarc_from from;              /* reset by ma_dmarc_job_new() */
+    /* The problem text is written when first asked for
+       (ma_dmarc_job_problem): say() keeps its parts, strings that live as
+       long as the job. */
+    const char *say_parts[6];
+    size_t nsay;                     /* parts kept; 0 with problem[0] the text */
+    char problem[300];               /* problem[0] set by ma_dmarc_job_new() */
+    dkim_in dkim[DMARC_MAX_DKIM];    /* the first ndkim */
+    walk walks[WALKS_MAX];           /* the first nwalks; [0] the author's (9989) */
+    long dkim_walk[DMARC_MAX_DKIM];  /* the first ndkim, set when stage 2 starts */
+    char author_buf[256];            /* the author domain from From, when it fits */
+    union {                          /* the arena's first chunk (16-byte aligned) */
+        unsigned char bytes[DMARC_ARENA_SEED];
+        long double align_ld;
+        void *align_p;
+        uint64_t align_u;
+    } seed;
 } dmarc_job;
 
 static const ma_job_vtable dmarc_vt;
@@ -244,18 +336,43 @@ static const dmarc_job *as_dmarc(const ma_job *job)
     return job != NULL && job->vt == &dmarc_vt ? (const dmarc_job *)job : NULL;
 }
 
-static void say(dmarc_job *d, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void say(dmarc_job *d, const char *fmt, ...)
+/*
+ * The problem text: the strings given, up to a NULL, one after the other
+ * (what vsnprintf with "%s%s..." would write), cut to fit.  Only the
+ * parts are kept here (each lives as long as the job: literals, names in
+ * the arena, the From result); say_text() writes the text when it is read,
+ * which most callers never do.
+ */
+static void say(dmarc_job *d, const char *first, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->problem, sizeof d->problem, fmt, ap);
+    const char *part;
+
+    d->nsay = 0;
+    d->problem[0] = '\0';
+    va_start(ap, first);
+    for (part = first; part != NULL && d->nsay < sizeof d->say_parts / sizeof d->say_parts[0];
+         part = va_arg(ap, const char *))
+        d->say_parts[d->nsay++] = part;
     va_end(ap);
+}
+
+/* A fixed problem text (a string literal). */
+#define say_lit(d, lit) say((d), (lit), (char *)NULL)
+
+/* Write the text of the parts say() kept. */
+static void say_text(dmarc_job *d)
+{
+    size_t i, n = 0, k;
+    for (i = 0; i < d->nsay; i++) {
+        k = strlen(d->say_parts[i]);
+        if (k > sizeof d->problem - 1 - n)
+            k = sizeof d->problem - 1 - n;
+        memcpy(d->problem + n, d->say_parts[i], k);
+        n += k;
+    }
+    d->problem[n] = '\0';
+    d->nsay = 0;
 }
 
 static char *arena_dup(dmarc_job *d, const char *s, size_t n)
@@ -264,17 +381,32 @@ static char *arena_dup(dmarc_job *d, const char *s, size_t n)
 }
 
 /* A domain normalized into the arena (lower case, A-labels), or NULL. */
-static char *norm_domain(dmarc_job *d, const char *s, int *rc)
+static char *norm_domain(dmarc_job *d, const char *s, int *rc, size_t *len_out, int *plain_out)
 {
     char buf[256];
     ma_buf b;
     char *out = NULL;
+    size_t n = strlen(s), plain;
+    *len_out = 0;
+    *plain_out = 0;
+    if (ma__dmarc_domain_plain(s, n, true, &plain)) {
+        /* what ma__domain_normalize_buf() would give */
+        out = arena_dup(d, s, plain);
+        *rc = out != NULL ? MA_OK : MA_ENOMEM;
+        if (out != NULL) {
+            *len_out = plain;
+            *plain_out = 1;
+        }
+        return out;
+    }
     ma__buf_init_on(&b, d->job.ctx, buf, sizeof buf);
-    *rc = ma__domain_normalize_buf(&b, d->job.ctx, s, strlen(s), MA_DOMAIN_ALLOW_UNDERSCORE);
+    *rc = ma__domain_normalize_buf(&b, d->job.ctx, s, n, MA_DOMAIN_ALLOW_UNDERSCORE);
     if (*rc == MA_OK) {
         out = arena_dup(d, b.data, b.len);
         if (out == NULL)
             *rc = MA_ENOMEM;
+        else
+            *len_out = b.len;
     }
     ma__buf_free(&b);
     return out;
@@ -295,33 +427,63 @@ static size_t label_count(const char *name)
     return n;
 }
 
-/* Ask TXT _dmarc.<name>. */
-static int ask_dmarc(dmarc_job *d, const char *name, uint32_t *id)
+/*
+ * Whether "_dmarc." and a name of n octets is a canonical DNS name
+ * (ma__dns_name_is_canon): known at once for a plain name (lower-case LDH
+ * and '_' labels of 1 to 63 octets, no root dot, every tail of one too)
+ * that leaves room for the prefix; -1 (ask ma__dns_name_is_canon) else.
+ */
+static int dmarc_canon(int plain, size_t n)
+{
+    return plain && n + 7 <= 253 ? 1 : -1;
+}
+
+/* Ask TXT _dmarc.<name> (n octets; plain: see dmarc_canon). */
+static int ask_dmarc(dmarc_job *d, const char *name, size_t n, int plain, uint32_t *id)
 {
     char q[300];
-    size_t n = strlen(name);
     if (n > sizeof q - 8)
         return MA_ESYNTAX;
     memcpy(q, "_dmarc.", 7);
     memcpy(q + 7, name, n);
+    if (dmarc_canon(plain, n) > 0)
+        return ma__job_ask_canon(&d->job, q, n + 7, ma__dns_name_hash(q, n + 7), MA_DNS_TXT, id);
     return ma__job_ask(&d->job, q, n + 7, MA_DNS_TXT, id);
 }
 
 /*
  * The names of the walk from start (RFC 9989 4.10 steps 1-7): start; then,
  * when it has 8 labels or more, its last 7 labels, else its parent; then
- * parents down to one label.  All asked now.
+ * parents down to one label.  All asked now.  Every question is
+ * "_dmarc." and a tail of start: one buffer holds "_dmarc.<start>", and
+ * each shorter question is written in place by putting "_dmarc." over
+ * the labels before its tail.
  */
-static int walk_ask(dmarc_job *d, walk *w, const char *start)
+static int walk_ask(dmarc_job *d, walk *w, const char *start, size_t len, int plain)
 {
+    char q[300];
     const char *t = start;
     size_t x = label_count(start);
-    int rc;
+    int rc, canon = dmarc_canon(plain, len);
     w->start = start;
     w->n = 0;
+    if (*t && len > sizeof q - 8)
+        return MA_ESYNTAX;
+    memcpy(q + 7, start, len);
     while (*t && w->n < WALK_MAX) {
+        size_t k = (size_t)(t - start), n = 7 + len - k;
+        char *name = q + k;
+        memcpy(name, "_dmarc.", 7);
         w->target[w->n] = t;
-        rc = ask_dmarc(d, t, &w->qid[w->n]);
+        /* when the longest name is canonical, so is every tail of it;
+           when it is not, each goes through ma__job_ask(), which decides */
+        if (canon < 0)
+            canon = ma__dns_name_is_canon(name, n) != 0;
+        if (canon)
+            rc = ma__job_ask_canon(&d->job, name, n, ma__dns_name_hash(name, n), MA_DNS_TXT,
+                                   &w->qid[w->n]);
+        else
+            rc = ma__job_ask(&d->job, name, n, MA_DNS_TXT, &w->qid[w->n]);
         if (rc != MA_OK)
             return rc;
         w->n++;
@@ -349,14 +511,7 @@ static const found *record_at(dmarc_job *d, uint32_t id)
     size_t i, n, dmarc = 0, which = 0;
     if (a == NULL || id == 0 || id > d->nrecords)
         return NULL;
-    f = d->records[id - 1];
-    if (f == NULL) {
-        f = ma__job_alloc(&d->job, sizeof *f);
-        if (f == NULL)
-            return NULL; /* seen as pending; the job's status reports the failure */
-        memset(f, 0, sizeof *f);
-        d->records[id - 1] = f;
-    }
+    f = &d->records[id - 1];
     if (f->read)
         return f;
     f->read = 1;
@@ -375,9 +530,15 @@ static const found *record_at(dmarc_job *d, uint32_t id)
         ma_dns_memo *m = ma__dns_answer_memo(a, kind);
         dmarc_memo *dm;
         if (m == NULL) {
+            int prc = MA_OK;
             dm = ma__calloc(d->job.ctx, 1, sizeof *dm);
-            if (dm == NULL)
+            if (dm == NULL) {
+                /* Not read after all: no verdict may come from a record
+                   that was never looked at (the step fails). */
+                f->read = 0;
+                d->oom = 1;
                 return NULL;
+            }
             dm->hdr.kind = kind;
             dm->hdr.destroy = dmarc_memo_destroy;
             n = ma_dns_answer_count(a);
@@ -398,11 +559,20 @@ static const found *record_at(dmarc_job *d, uint32_t id)
                 size_t len;
                 ma_dmarc_perr err;
                 ma_dns_answer_txt(a, which, &text, &len);
-                if (ma__dmarc_record_parse(&dm->rec, d->job.ctx, text, len,
-                                           (ma_dmarc_mode)d->opts.mode, 0, &err) == MA_OK)
+                prc = ma__dmarc_record_parse(&dm->rec, d->job.ctx, text, len,
+                                             (ma_dmarc_mode)d->opts.mode, 0, &err);
+                if (prc == MA_OK)
                     dm->state = 1;
                 else
                     ma__dmarc_record_free(&dm->rec, d->job.ctx);
+            }
+            if (prc == MA_ENOMEM) {
+                /* Out of memory is not "no valid record": nothing is kept
+                   on the answer, and the step fails. */
+                dmarc_memo_destroy(&dm->hdr, d->job.ctx);
+                f->read = 0;
+                d->oom = 1;
+                return NULL;
             }
             m = a->ctx == d->job.ctx ? ma__dns_answer_set_memo(a, &dm->hdr) : NULL;
             if (m == NULL) {
@@ -473,7 +643,7 @@ static const char *org_from(const walk *w, const found **recs, const char **name
         ma_dmarc_psd psd = ma__dmarc_record_psd(recs[i]->rec);
         if (psd == MA_DMARC_PSD_N)
             return names[i];
-        if (psd == MA_DMARC_PSD_Y && strcmp(names[i], w->start) != 0) {
+        if (psd == MA_DMARC_PSD_Y && names[i] != w->start) {   /* tails: see policy_9989 */
             const char *below = one_below(w->start, names[i]);
             return *below ? below : names[i];
         }
@@ -519,7 +689,7 @@ static void author_refused(dmarc_job *d)
         d->reason = MA_DMARC_R_FROM_MALFORMED;
         break;
     }
-    say(d, "the From field gives no single author domain: %s", d->from.err.text);
+    say(d, "the From field gives no single author domain: ", d->from.err.text, (char *)NULL);
     /* RFC 7489 6.6.1: such messages are "typically rejected"; an MTA that
        acts on the disposition alone must not deliver the two-From spoof. */
     d->disposition = MA_DMARC_DISP_REJECT;
@@ -528,13 +698,20 @@ static void author_refused(dmarc_job *d)
 static int on_header(ma_msg *msg, void *payload)
 {
     dmarc_job *d = payload;
-    int rc = ma__dmarc_from_extract(&d->from, d->job.ctx, msg);
+    int rc = ma__dmarc_from_extract_buf(&d->from, d->job.ctx, msg, d->author_buf,
+                                        sizeof d->author_buf);
     if (rc != MA_OK)
         return rc;
     if (d->from.outcome == MA_DMARC_FROM_OK) {
-        d->author = arena_dup(d, d->from.domain, d->from.domain_len);
-        if (d->author == NULL)
-            return MA_ENOMEM;
+        d->author_len = d->from.domain_len;
+        d->author_plain = d->from.domain_plain;
+        if (d->from.domain_borrowed) {
+            d->author = d->from.domain;
+        } else {
+            d->author = arena_dup(d, d->from.domain, d->from.domain_len);
+            if (d->author == NULL)
+                return MA_ENOMEM;
+        }
         d->author_state = 1;
     } else {
         d->author_state = 2;
@@ -542,27 +719,56 @@ static int on_header(ma_msg *msg, void *payload)
     return MA_OK;
 }
 
-/* Size the per-question record slots to the questions asked so far. */
+/* Size the per-question record slots to the questions asked so far (the
+   slots move: found pointers are not kept across this). */
 static int records_grow(dmarc_job *d)
 {
-    found **r;
+    found *r;
+    size_t n = d->job.nqs + 16;
     if (d->job.nqs <= d->nrecords)
         return MA_OK;
-    r = ma__job_alloc(&d->job, (d->job.nqs + 16) * sizeof *r);
+    r = ma__job_alloc(&d->job, n * sizeof *r);
     if (r == NULL)
         return MA_ENOMEM;
-    memset(r, 0, (d->job.nqs + 16) * sizeof *r);
     if (d->nrecords)
         memcpy(r, d->records, d->nrecords * sizeof *r);
+    memset(r + d->nrecords, 0, (n - d->nrecords) * sizeof *r);
     d->records = r;
-    d->nrecords = d->job.nqs + 16;
+    d->nrecords = n;
     return MA_OK;
 }
 
-/* Is this authenticated identifier usable and does it need its own walk? */
-static int needs_walk(const dmarc_job *d, const char *id)
+/*
+ * Whether the identifier id (n octets) can be in relaxed alignment with
+ * the author at all, org (m octets) being the author's organizational
+ * domain: an organizational domain is always the name itself or one of
+ * its parents (RFC 9989 4.10.2 from the tree walk, RFC 7489 3.2 from the
+ * PSL), so id's can be org only when id is org or a name below it.
+ * Otherwise no lookup can change the answer: no walk is asked (9989 5.3.6:
+ * only DNS queries "required to perform DMARC validation" matter, so the
+ * failure of one whose answer could not have aligned anything must not
+ * turn a fail into a temperror), no PSL search is made (7489).
+ */
+static int may_align(const char *id, size_t n, const char *org, size_t m)
 {
-    return id != NULL && strcmp(id, d->author) != 0;
+    /* normalized names (lower case, no root dot): compared as text */
+    if (org == NULL || m == 0 || n < m || (n > m && id[n - m - 1] != '.'))
+        return 0;
+    return memcmp(id + (n - m), org, m) == 0;
+}
+
+/* Whether normalized names are the same (lower case, A-labels, no root
+   dot, never empty: the same domain is the same text). */
+static int same_name(const char *a, size_t n, const char *b, size_t m)
+{
+    return n == m && memcmp(a, b, n) == 0;
+}
+
+/* Is this authenticated identifier usable and does it need its own walk? */
+static int needs_walk(const dmarc_job *d, const char *id, size_t n)
+{
+    return id != NULL && !same_name(id, n, d->author, d->author_len)
+           && may_align(id, n, d->org_domain, d->org_len);
 }
 
 /* Stage 2 (9989): the identifiers' walks and the existence check. */
@@ -575,8 +781,8 @@ static int stage2_ask(dmarc_job *d)
 
     d->spf_walk = -1;
     if (relaxed_spf && d->have_spf && d->spf_result == MA_SPF_PASS &&
-        d->spf_scope == MA_DMARC_SPF_MAILFROM && needs_walk(d, d->spf_domain)) {
-        rc = walk_ask(d, &d->walks[d->nwalks], d->spf_domain);
+        d->spf_scope == MA_DMARC_SPF_MAILFROM && needs_walk(d, d->spf_domain, d->spf_domain_len)) {
+        rc = walk_ask(d, &d->walks[d->nwalks], d->spf_domain, d->spf_domain_len, d->spf_plain);
         if (rc != MA_OK && rc != MA_ESYNTAX)
             return rc;
         if (rc == MA_OK)
@@ -585,8 +791,9 @@ static int stage2_ask(dmarc_job *d)
     for (i = 0; i < d->ndkim; i++) {
         d->dkim_walk[i] = -1;
         if (relaxed_dkim && d->dkim[i].result == MA_DKIM_PASS && !d->dkim[i].unsigned_extra &&
-            needs_walk(d, d->dkim[i].domain) && d->nwalks < WALKS_MAX) {
-            rc = walk_ask(d, &d->walks[d->nwalks], d->dkim[i].domain);
+            needs_walk(d, d->dkim[i].domain, d->dkim[i].domain_len) && d->nwalks < WALKS_MAX) {
+            rc = walk_ask(d, &d->walks[d->nwalks], d->dkim[i].domain, d->dkim[i].domain_len,
+                          d->dkim[i].plain);
             if (rc != MA_OK && rc != MA_ESYNTAX)
                 return rc;
             if (rc == MA_OK)
@@ -597,7 +804,7 @@ static int stage2_ask(dmarc_job *d)
        above it applies and np says something else than sp. */
     if (!d->policy_at_author && d->opts.mode == MA_DMARC_MODE_9989 &&
         ma__dmarc_record_np(d->policy) != ma__dmarc_record_sp(d->policy)) {
-        rc = ma__job_ask(&d->job, d->author, strlen(d->author), MA_DNS_A, &d->exists_q);
+        rc = ma__job_ask(&d->job, d->author, d->author_len, MA_DNS_A, &d->exists_q);
         if (rc != MA_OK)
             return rc;
     }
@@ -618,20 +825,24 @@ static const char *walk_org(dmarc_job *d, size_t wi, int *dnsfail)
 }
 
 /* Relaxed or strict alignment of id with the author (9989 or 7489). */
-static int aligned(dmarc_job *d, const char *id, long wi, int strict, int *dnsfail)
+static int aligned(dmarc_job *d, const char *id, size_t n, int plain, long wi, int strict,
+                   int *dnsfail)
 {
     if (id == NULL)
         return 0;
-    if (ma_domain_equal(id, strlen(id), d->author, strlen(d->author)))
+    if (same_name(id, n, d->author, d->author_len))
         return 1;
     if (strict)
         return 0;
     if (d->opts.mode == MA_DMARC_MODE_7489) {
-        char a[256], b[256];
-        if (ma_psl_org_domain(d->opts.psl, id, a, sizeof a) != MA_OK ||
-            ma_psl_org_domain(d->opts.psl, d->author, b, sizeof b) != MA_OK)
+        /* The author's organizational domain was found with the same list
+           when the job started (org7489; NULL when it has none). */
+        char a[256];
+        size_t k;
+        if (!may_align(id, n, d->org7489, d->org_len)
+            || psl_org(d->opts.psl, id, n, plain, a, sizeof a, &k) != MA_OK)
             return 0;
-        return strcmp(a, b) == 0;
+        return same_name(a, k, d->org7489, d->org_len);
     }
     if (wi < 0)
         return 0;
@@ -691,31 +902,33 @@ static void decide(dmarc_job *d)
     }
     /* Alignment: a property of the set of results, in any order. */
     if (d->have_spf && d->spf_result == MA_SPF_PASS && d->spf_scope == MA_DMARC_SPF_MAILFROM &&
-        aligned(d, d->spf_domain, d->spf_walk, strict_spf, &dnsfail))
+        aligned(d, d->spf_domain, d->spf_domain_len, d->spf_plain, d->spf_walk, strict_spf,
+                &dnsfail))
         d->spf_aligned = d->spf_domain;
     for (i = 0; i < d->ndkim && d->dkim_aligned == NULL; i++)
         if (d->dkim[i].result == MA_DKIM_PASS && !d->dkim[i].unsigned_extra &&
-            aligned(d, d->dkim[i].domain, d->dkim_walk[i], strict_dkim, &dnsfail))
+            aligned(d, d->dkim[i].domain, d->dkim[i].domain_len, d->dkim[i].plain, d->dkim_walk[i],
+                    strict_dkim, &dnsfail))
             d->dkim_aligned = d->dkim[i].domain;
     if (d->spf_aligned != NULL || d->dkim_aligned != NULL) {
         d->result = MA_DMARC_PASS;
         d->reason = MA_DMARC_R_OK;
         d->disposition = MA_DMARC_DISP_NONE;
-        say(d, "aligned: %s%s%s%s", d->spf_aligned ? "spf " : "", d->spf_aligned ? d->spf_aligned : "",
+        say(d, "aligned: ", d->spf_aligned ? "spf " : "", d->spf_aligned ? d->spf_aligned : "",
             d->dkim_aligned ? (d->spf_aligned ? ", dkim " : "dkim ") : "",
-            d->dkim_aligned ? d->dkim_aligned : "");
+            d->dkim_aligned ? d->dkim_aligned : "", (char *)NULL);
         return;
     }
     if (dnsfail) {
         /* An identifier's walk failed: its alignment is unknown. */
         d->result = MA_DMARC_TEMPERROR;
         d->reason = MA_DMARC_R_DNS;
-        say(d, "%s", "a DNS lookup for alignment failed");
+        say_lit(d, "a DNS lookup for alignment failed");
         return;
     }
     d->result = MA_DMARC_FAIL;
     d->reason = MA_DMARC_R_NOT_ALIGNED;
-    say(d, "%s", "no SPF or DKIM identifier aligned with the author domain");
+    say_lit(d, "no SPF or DKIM identifier aligned with the author domain");
     d->disposition = disp_of(d->applied);
     if (d->opts.mode == MA_DMARC_MODE_7489) {
         unsigned int pct = ma__dmarc_record_pct(d->policy);
@@ -755,17 +968,20 @@ static int policy_9989(dmarc_job *d)
     if (dnsfail) {
         d->result = MA_DMARC_TEMPERROR;
         d->reason = MA_DMARC_R_DNS;
-        say(d, "the policy lookup for %s failed", d->author);
+        say(d, "the policy lookup for ", d->author, " failed", (char *)NULL);
         return MA_OK;
     }
     if (n == 0) {
         d->result = MA_DMARC_NONE;
         d->reason = MA_DMARC_R_NO_RECORD;
-        say(d, "no DMARC record for %s or above it", d->author);
+        say(d, "no DMARC record for ", d->author, " or above it", (char *)NULL);
         return MA_OK;
     }
     d->org_domain = org_from(w, recs, names, n);
-    if (strcmp(names[0], d->author) == 0) {
+    d->org_len = strlen(d->org_domain);
+    /* the walk's names are tails of the author domain (its start): only
+       the tail at offset 0 is the author domain */
+    if (names[0] == w->start) {
         /* 4.10.1: a record at the author domain applies. */
         d->policy = recs[0]->rec;
         d->policy_domain = names[0];
@@ -804,11 +1020,12 @@ static int policy_7489(dmarc_job *d)
     if (d->org7489 == NULL || strcmp(d->org7489, d->author) == 0) {
         d->result = MA_DMARC_NONE;
         d->reason = MA_DMARC_R_NO_RECORD;
-        say(d, "no DMARC record for %s", d->author);
+        say(d, "no DMARC record for ", d->author, (char *)NULL);
         return MA_OK;
     }
     if (d->q7489[1] == 0) {
-        int rc = ask_dmarc(d, d->org7489, &d->q7489[1]);
+        /* a tail of the author domain: plain when it is */
+        int rc = ask_dmarc(d, d->org7489, d->org_len, d->author_plain, &d->q7489[1]);
         if (rc != MA_OK)
             return rc;
         rc = records_grow(d);
@@ -823,7 +1040,7 @@ static int policy_7489(dmarc_job *d)
     if (f->state == 0) {
         d->result = MA_DMARC_NONE;
         d->reason = MA_DMARC_R_NO_RECORD;
-        say(d, "no DMARC record for %s or %s", d->author, d->org7489);
+        say(d, "no DMARC record for ", d->author, " or ", d->org7489, (char *)NULL);
         return MA_OK;
     }
     d->policy = f->rec;
@@ -832,7 +1049,7 @@ static int policy_7489(dmarc_job *d)
 dnsfail:
     d->result = MA_DMARC_TEMPERROR;
     d->reason = MA_DMARC_R_DNS;
-    say(d, "the policy lookup for %s failed", d->author);
+    say(d, "the policy lookup for ", d->author, " failed", (char *)NULL);
     return MA_OK;
 }
 
@@ -848,7 +1065,7 @@ static int dmarc_step(ma_job *job)
         if (d->msg == NULL) {
             d->result = MA_DMARC_NONE;
             d->reason = MA_DMARC_R_NO_AUTHOR;
-            say(d, "%s", "no message and no author domain were given");
+            say_lit(d, "no message and no author domain were given");
             return MA_JOB_DONE;
         }
         return MA_JOB_NEED_INPUT;
@@ -861,21 +1078,23 @@ static int dmarc_step(ma_job *job)
         d->stage = 1;
         if (d->opts.mode == MA_DMARC_MODE_7489) {
             char org[256];
-            if (ma_psl_org_domain(d->opts.psl, d->author, org, sizeof org) == MA_OK) {
-                d->org7489 = arena_dup(d, org, strlen(org));
+            if (psl_org(d->opts.psl, d->author, d->author_len, d->author_plain, org, sizeof org,
+                        &d->org_len)
+                == MA_OK) {
+                d->org7489 = arena_dup(d, org, d->org_len);
                 if (d->org7489 == NULL)
                     return MA_ENOMEM;
                 d->org_domain = d->org7489;
             }
-            rc = ask_dmarc(d, d->author, &d->q7489[0]);
+            rc = ask_dmarc(d, d->author, d->author_len, d->author_plain, &d->q7489[0]);
         } else {
-            rc = walk_ask(d, &d->walks[0], d->author);
+            rc = walk_ask(d, &d->walks[0], d->author, d->author_len, d->author_plain);
             d->nwalks = 1;
         }
         if (rc == MA_ESYNTAX) {
             d->result = MA_DMARC_PERMERROR;
             d->reason = MA_DMARC_R_FROM_DOMAIN;
-            say(d, "%s cannot be looked up", d->author);
+            say(d, d->author, " cannot be looked up", (char *)NULL);
             return MA_JOB_DONE;
         }
         if (rc == MA_OK)
@@ -912,13 +1131,23 @@ static void dmarc_destroy(ma_job *job)
 {
     dmarc_job *d = (dmarc_job *)job;
     size_t i;
-    for (i = 0; i < d->nrecords; i++)
-        if (d->records[i] != NULL && d->records[i]->own != NULL)
-            dmarc_memo_destroy(&d->records[i]->own->hdr, job->ctx);
+    /* slots past the questions asked were never filled */
+    for (i = 0; i < d->nrecords && i < job->nqs; i++)
+        if (d->records[i].own != NULL)
+            dmarc_memo_destroy(&d->records[i].own->hdr, job->ctx);
     ma__dmarc_from_free(&d->from, job->ctx);
 }
 
-static const ma_job_vtable dmarc_vt = { "dmarc", dmarc_step, dmarc_destroy };
+/* A record that could not be read for lack of memory fails the step: it
+   must never read as "no record" (which would skip a p=reject). */
+static int dmarc_step_checked(ma_job *job)
+{
+    dmarc_job *d = (dmarc_job *)job;
+    int rc = dmarc_step(job);
+    return d->oom ? MA_ENOMEM : rc;
+}
+
+static const ma_job_vtable dmarc_vt = { "dmarc", dmarc_step_checked, dmarc_destroy };
 
 /* Whether SPF, DKIM and ARC verdicts may still be supplied: before the
    first step, or while a held job has not gone past its policy lookup. */
@@ -995,15 +1224,23 @@ int ma_dmarc_job_new(ma_job **out, ma_ctx *ctx, const ma_dmarc_opts *opts)
         return MA_EVERSION;
     if (opts != NULL && opts->mode != MA_DMARC_MODE_9989 && opts->mode != MA_DMARC_MODE_7489)
         return MA_EINVAL;
-    d = ma__calloc(ctx, 1, sizeof *d);
+    /* Not calloc: only the head is cleared (see struct dmarc_job). */
+    d = ma__alloc(ctx, sizeof *d);
     if (d == NULL)
         return MA_ENOMEM;
+    dmarc_zero((char *)d + offsetof(dmarc_job, opts),
+               offsetof(dmarc_job, from) - offsetof(dmarc_job, opts));
     ma__job_init(&d->job, ctx, &dmarc_vt);
+    ma__job_arena_seed(&d->job, d->seed.bytes, sizeof d->seed.bytes);
     ma_dmarc_opts_init(&d->opts, MA_DMARC_OPTS_VERSION);
     if (opts != NULL)
         d->opts = *opts;
     d->result = -1;
+    memset(&d->from, 0, offsetof(ma_dmarc_from, err));
     d->from.field = -1;
+    ma__err_clear(&d->from.err);
+    d->problem[0] = '\0';
+    d->nsay = 0;
     *out = &d->job;
     return MA_OK;
 }
@@ -1030,7 +1267,7 @@ int ma_dmarc_job_set_author(ma_job *job, const char *domain)
         return MA_EINVAL;
     if (d->msg != NULL || d->author_state != 0 || job->started)
         return MA_ESTATE;
-    d->author = norm_domain(d, domain, &rc);
+    d->author = norm_domain(d, domain, &rc, &d->author_len, &d->author_plain);
     if (d->author == NULL)
         return rc == MA_ENOMEM ? rc : MA_EINVAL;
     d->author_state = 1;
@@ -1046,7 +1283,7 @@ int ma_dmarc_job_add_spf(ma_job *job, int spf_result, const char *domain, int sc
         return MA_EINVAL;
     if (d->have_spf || !inputs_open(d))
         return MA_ESTATE;
-    d->spf_domain = norm_domain(d, domain, &rc);
+    d->spf_domain = norm_domain(d, domain, &rc, &d->spf_domain_len, &d->spf_plain);
     if (d->spf_domain == NULL && rc == MA_ENOMEM)
         return rc;
     d->have_spf = 1;
@@ -1067,7 +1304,7 @@ int ma_dmarc_job_add_dkim(ma_job *job, int dkim_result, const char *domain, int 
     if (d->ndkim >= DMARC_MAX_DKIM)
         return MA_ELIMIT;
     k = &d->dkim[d->ndkim];
-    k->domain = norm_domain(d, domain, &rc);
+    k->domain = norm_domain(d, domain, &rc, &k->domain_len, &k->plain);
     if (k->domain == NULL && rc == MA_ENOMEM)
         return rc;
     k->result = k->domain != NULL ? dkim_result : MA_DKIM_PERMERROR;
@@ -1082,7 +1319,7 @@ int ma_dmarc_job_add_dkim_job(ma_job *job, const ma_job *dkim)
     dmarc_job *d = as_dmarc_mut(job);
     size_t i, n;
     int rc, pass;
-    if (d == NULL || dkim == NULL)
+    if (d == NULL || dkim == NULL || strcmp(dkim->vt->kind, "dkim") != 0)
         return MA_EINVAL;
     if (dkim->status != MA_JOB_DONE)
         return MA_ESTATE;
@@ -1114,7 +1351,9 @@ int ma_dmarc_job_set_arc(ma_job *job, int arc_pass, const char *sealer, const ch
 {
     dmarc_job *d = as_dmarc_mut(job);
     size_t i;
-    if (d == NULL || (ntrusted > 0 && trusted == NULL))
+    /* A passing chain has a newest sealer: without one nothing can be
+       trusted, so the call is a mistake, not a verdict. */
+    if (d == NULL || (ntrusted > 0 && trusted == NULL) || (arc_pass && sealer == NULL))
         return MA_EINVAL;
     if (d->have_arc || !inputs_open(d))
         return MA_ESTATE;
@@ -1156,7 +1395,14 @@ ma_dmarc_reason ma_dmarc_job_reason(const ma_job *job)
 const char *ma_dmarc_job_problem(const ma_job *job)
 {
     const dmarc_job *d = as_dmarc(job);
-    return d ? d->problem : "";
+    if (d == NULL)
+        return "";
+    if (d->nsay > 0) {
+        /* the text is made on first use; a job is used by one thread at a
+           time, so this getter may finish what say() started */
+        say_text((dmarc_job *)(uintptr_t)d);
+    }
+    return d->problem;
 }
 
 const char *ma_dmarc_job_author_domain(const ma_job *job)

@@ -23,7 +23,15 @@
  * is looked at a bounded number of times (encoded-word recognition looks
  * ahead at most MA_DMARC_FROM_MAX_EWORD bytes), comments nest at most
  * MA_DMARC_FROM_MAX_COMMENT_DEPTH deep, and nothing is allocated but the
- * normalized domain.
+ * normalized domain (and not even that when the caller gives a buffer).
+ *
+ * The two shapes nearly every From field has, "local@domain" and
+ * "Display Name <local@domain>" without comments, folding or
+ * encoded-words, are first tried by a short path (from_fast) that finds
+ * what the general parser would find for them (one mailbox, its dot-atom
+ * domain) and, in the same pass, whether that domain is already in
+ * normal form (lower-case LDH), so that it is used as written.  Anything
+ * else, errors included, goes to the general parser.
  *
  * Decisions, each refusing rather than guessing:
  * - Group syntax.  RFC 5322 3.6.2 defines From as a mailbox-list, which has
@@ -100,6 +108,8 @@ typedef struct from_parser {
     size_t dom_off;          /* its domain (or where one was expected) */
     size_t dom_len;
     const char *nodom_what;  /* why it has no domain */
+    int dom_plain;           /* -1 not known, else whether ma__dmarc_domain_plain() holds */
+    size_t dom_tld;          /* with dom_plain 1: where its last label starts */
 } from_parser;
 
 static const char *const from_outcome_names[MA_DMARC_FROM_OUTCOME_COUNT] = {
@@ -125,19 +135,33 @@ const char *ma__dmarc_from_outcome_name(ma_dmarc_from_outcome o)
 
 /* ------------------------------------------------------------ characters */
 
-/* atext (RFC 5322 3.2.3), with UTF8-non-ascii (RFC 6532 3.2). */
-static bool from_is_atext(unsigned char c)
+/* atext (RFC 5322 3.2.3), with UTF8-non-ascii (RFC 6532 3.2): ALPHA,
+   DIGIT, "!#$%&'*+-/=?^_`{|}~" and every byte from 0x80. */
+static const unsigned char from_atext_tab[256] = {
+    /* 0x00-0x1f */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* SP ! " # $ % & ' ( ) * + , - . / */
+    0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1,
+    /* 0-9 : ; < = > ? */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, 1,
+    /* @ A-O */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* P-Z [ \ ] ^ _ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
+    /* ` a-o */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* p-z { | } ~ DEL */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    /* 0x80-0xff */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+static inline bool from_is_atext(unsigned char c)
 {
-    if (c >= 0x80 || ma__is_alpha(c) || ma__is_digit(c))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
-    case '|': case '}': case '~':
-        return true;
-    default:
-        return false;
-    }
+    return from_atext_tab[c] != 0;
 }
 
 /* RFC 2047 2: token = 1*<any CHAR except SPACE, CTLs, and especials>. */
@@ -657,45 +681,209 @@ static int from_list(from_parser *p, bool in_group)
     }
 }
 
+/* ------------------------------------------------------------ fast path */
+
+/* Lower-case LDH: a-z, 0-9, '-'. */
+static const unsigned char from_ldh_tab[256] = {
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1,
+};
+
+/*
+ * A dot-atom-text at i (1*atext *("." 1*atext)): its end, or 0 when what
+ * starts there is not one or runs on with '.' (the general parser takes
+ * the atext and '.' run as a whole and words the error).  With plain set,
+ * also whether it is a name ma__dmarc_domain_plain() accepts (lower-case
+ * LDH labels of 1 to 63 octets without a hyphen at either end or an
+ * "xn--" start, at least two, at most 253 octets), found in the same pass,
+ * and where its last label starts (*last_label).
+ */
+static size_t from_dot_atom(const unsigned char *s, size_t len, size_t i, bool *plain,
+                            size_t *last_label)
+{
+    const size_t start = i;
+    size_t labels = 0, l0;
+    unsigned int ldh = 1;
+    bool ok = true;
+
+    for (;;) {
+        l0 = i;
+        while (i < len && from_is_atext(s[i]))
+            ldh &= from_ldh_tab[s[i++]];
+        if (i == l0)
+            return 0;   /* empty: nothing, a leading '.', or ".." */
+        if (i - l0 > 63 || s[l0] == '-' || s[i - 1] == '-'
+            || (i - l0 >= 4 && s[l0] == 'x' && s[l0 + 1] == 'n' && s[l0 + 2] == '-'
+                && s[l0 + 3] == '-'))
+            ok = false;
+        labels++;
+        if (i >= len || s[i] != '.')
+            break;
+        i++;
+    }
+    if (plain != NULL) {
+        *plain = ok && ldh && labels >= 2 && i - start <= 253;
+        *last_label = l0;
+    }
+    return i;
+}
+
+/*
+ * "local@domain" at i, both dot-atom text without CFWS: the end of the
+ * domain (0 when it is not that shape); the domain's span goes to
+ * *dom_off, *dom_len, whether it is plain to *plain, where its last label
+ * starts to *tld.
+ */
+static size_t from_fast_addr(const unsigned char *s, size_t len, size_t i, size_t *dom_off,
+                             size_t *dom_len, bool *plain, size_t *tld)
+{
+    size_t at = from_dot_atom(s, len, i, NULL, NULL), end;
+    if (at == 0 || at >= len || s[at] != '@')
+        return 0;
+    end = from_dot_atom(s, len, at + 1, plain, tld);
+    if (end == 0)
+        return 0;
+    *dom_off = at + 1;
+    *dom_len = end - (at + 1);
+    return end;
+}
+
+/*
+ * The shapes nearly every From value has, read without the general parser:
+ *     [WSP] local "@" domain [WSP]
+ *     [WSP] [display-name] "<" local "@" domain ">" [WSP]
+ * local and domain are dot-atom text without CFWS inside or around them;
+ * the display name is atoms, '.', WSP and quoted strings without
+ * quoted-pairs or folding, at least one atom or quoted string; no CR, LF
+ * or comment anywhere, and no "=?" (nothing that could be an
+ * encoded-word).  For such a value the general parser (from_list) finds
+ * exactly one mailbox, no group, and that dot-atom domain: true with its
+ * span (and whether it is plain, see from_dot_atom).  false for
+ * everything else, left to the general parser (which also words every
+ * error).
+ */
+static bool from_fast(const unsigned char *s, size_t len, size_t *dom_off, size_t *dom_len,
+                      bool *plain, size_t *tld)
+{
+    size_t i = 0, end, k, words = 0, dots = 0;
+
+    for (k = 0; k + 1 < len; k++) {
+        const unsigned char *eq = memchr(s + k, '=', len - 1 - k);
+        if (eq == NULL)
+            break;
+        k = (size_t)(eq - s);
+        if (s[k + 1] == '?')
+            return false;
+    }
+    while (i < len && ma__is_wsp(s[i]))
+        i++;
+    end = from_fast_addr(s, len, i, dom_off, dom_len, plain, tld);
+    if (end == 0) {
+        /* [display-name] "<" addr-spec ">" */
+        while (i < len && s[i] != '<') {
+            unsigned char c = s[i];
+            if (ma__is_wsp(c)) {
+                i++;
+            } else if (c == '.') {
+                i++;
+                dots++;
+            } else if (from_is_atext(c)) {
+                while (i < len && from_is_atext(s[i]))
+                    i++;
+                words++;
+            } else if (c == '"') {
+                for (i++; i < len && s[i] != '"'; i++)
+                    if (s[i] == '\\' || s[i] == '\r' || s[i] == '\n' || s[i] == 0)
+                        return false;
+                if (i >= len)
+                    return false;
+                i++;
+                words++;
+            } else {
+                return false;
+            }
+        }
+        /* no display name at all, or one with a word ("." alone is none) */
+        if (i >= len || (words == 0 && dots > 0))
+            return false;
+        end = from_fast_addr(s, len, i + 1, dom_off, dom_len, plain, tld);
+        if (end == 0 || end >= len || s[end] != '>')
+            return false;
+        end++;
+    }
+    while (end < len && ma__is_wsp(s[end]))
+        end++;
+    return end == len;
+}
+
 /* ------------------------------------------------------------ outcomes */
 
-/* The one mailbox's domain: LDH or UTF-8 text, normalized. */
-static int from_domain_outcome(ma_dmarc_from *out, const ma_ctx *ctx, const from_parser *p)
+/* The one mailbox's domain: LDH or UTF-8 text, normalized (into buf, cap
+   bytes, when given and large enough; else onto the heap). */
+static int from_domain_outcome(ma_dmarc_from *out, const ma_ctx *ctx, const from_parser *p,
+                               char *buf, size_t cap)
 {
     const char *d = (const char *)p->s + p->dom_off;
-    size_t n = p->dom_len, k, last;
+    size_t n = p->dom_len, k, last, plain_len = n;
+    const bool plain =
+        p->dom_plain >= 0 ? p->dom_plain != 0 : ma__dmarc_domain_plain(d, n, false, &plain_len);
     bool numeric = true;
     ma_buf b;
     int rc;
 
-    for (k = 0; k < n; k++) {
-        unsigned char c = (unsigned char)d[k];
-        if (c < 0x80 && !(ma__is_alpha(c) || ma__is_digit(c) || c == '-' || c == '.')) {
-            out->outcome = MA_DMARC_FROM_MALFORMED;
-            ma__err_set(&out->err, (int64_t)(p->dom_off + k),
-                        "invalid character '%c' in the domain at offset %zu", (char)c,
-                        p->dom_off + k);
+    last = SIZE_MAX;
+    if (plain && buf != NULL && cap > plain_len) {
+        /* the usual case: the name as written, into the caller's buffer */
+        ma__buf_init_on(&b, ctx, buf, cap);
+        memcpy(buf, d, plain_len);
+        buf[plain_len] = '\0';
+        b.len = plain_len;
+        if (p->dom_plain > 0)
+            last = p->dom_tld - p->dom_off;   /* found by the fast path */
+    } else {
+        /* a plain name has only LDH characters: nothing to check */
+        for (k = plain ? n : 0; k < n; k++) {
+            unsigned char c = (unsigned char)d[k];
+            if (c < 0x80 && !(ma__is_alpha(c) || ma__is_digit(c) || c == '-' || c == '.')) {
+                out->outcome = MA_DMARC_FROM_MALFORMED;
+                ma__err_set(&out->err, (int64_t)(p->dom_off + k),
+                            "invalid character '%c' in the domain at offset %zu", (char)c,
+                            p->dom_off + k);
+                return MA_OK;
+            }
+        }
+        if (buf != NULL && cap > 0)
+            ma__buf_init_on(&b, ctx, buf, cap);
+        else
+            ma__buf_init(&b, ctx);
+        if (plain) {
+            /* already what ma__domain_normalize_buf() would give */
+            rc = ma__buf_append(&b, d, plain_len);
+        } else {
+            rc = ma__domain_normalize_buf(&b, ctx, d, n, 0);
+        }
+        if (rc == MA_ENOMEM) {
+            ma__buf_free(&b);
+            return rc;
+        }
+        if (rc != MA_OK) {
+            ma__buf_free(&b);
+            out->outcome = MA_DMARC_FROM_BAD_DOMAIN;
+            ma__err_set(&out->err, (int64_t)p->dom_off, "invalid domain name '%.*s' at offset %zu",
+                        n > 64 ? 64 : (int)n, d, p->dom_off);
             return MA_OK;
         }
     }
-    ma__buf_init(&b, ctx);
-    rc = ma__domain_normalize_buf(&b, ctx, d, n, 0);
-    if (rc == MA_ENOMEM) {
-        ma__buf_free(&b);
-        return rc;
-    }
-    if (rc != MA_OK) {
-        ma__buf_free(&b);
-        out->outcome = MA_DMARC_FROM_BAD_DOMAIN;
-        ma__err_set(&out->err, (int64_t)p->dom_off, "invalid domain name '%.*s' at offset %zu",
-                    n > 64 ? 64 : (int)n, d, p->dom_off);
-        return MA_OK;
-    }
     /* RFC 1123 2.1: a top-level label is never all-numeric; "user@192.0.2.1"
        is an address without its brackets, not a DMARC domain. */
-    last = b.len;
-    while (last > 0 && b.data[last - 1] != '.')
-        last--;
+    if (last == SIZE_MAX) {
+        last = b.len;
+        while (last > 0 && b.data[last - 1] != '.')
+            last--;
+    }
     for (k = last; k < b.len; k++)
         if (!ma__is_digit((unsigned char)b.data[k]))
             numeric = false;
@@ -707,13 +895,21 @@ static int from_domain_outcome(ma_dmarc_from *out, const ma_ctx *ctx, const from
                     n > 64 ? 64 : (int)n, d, p->dom_off);
         return MA_OK;
     }
-    out->domain = ma__buf_steal(&b, &out->domain_len);
-    if (out->domain == NULL) {
-        ma__buf_free(&b);
-        out->domain_len = 0;
-        return MA_ENOMEM;
+    if (b.borrowed) {
+        /* still in the caller's buffer */
+        out->domain = b.data;
+        out->domain_len = b.len;
+        out->domain_borrowed = 1;
+    } else {
+        out->domain = ma__buf_steal(&b, &out->domain_len);
+        if (out->domain == NULL) {
+            ma__buf_free(&b);
+            out->domain_len = 0;
+            return MA_ENOMEM;
+        }
     }
     out->outcome = MA_DMARC_FROM_OK;
+    out->domain_plain = plain;
     out->err.text[0] = '\0';
     out->err.offset = (int64_t)p->dom_off;
     return MA_OK;
@@ -724,14 +920,18 @@ static void from_init(ma_dmarc_from *out)
     out->outcome = MA_DMARC_FROM_MALFORMED;
     out->domain = NULL;
     out->domain_len = 0;
+    out->domain_borrowed = 0;
+    out->domain_plain = 0;
     out->field = -1;
     out->mailboxes = 0;
     ma__err_clear(&out->err);
 }
 
-int ma__dmarc_from_parse(ma_dmarc_from *out, const ma_ctx *ctx, const char *value, size_t len)
+static int from_parse_into(ma_dmarc_from *out, const ma_ctx *ctx, const char *value, size_t len,
+                           char *buf, size_t cap)
 {
     from_parser p;
+    bool plain = false;
     int rc;
 
     if (out == NULL)
@@ -747,11 +947,30 @@ int ma__dmarc_from_parse(ma_dmarc_from *out, const ma_ctx *ctx, const char *valu
         return MA_ELIMIT;
     }
 
-    memset(&p, 0, sizeof p);
+    /* field by field: a memset of the error text would cost more than the
+       usual parse */
     p.s = (const unsigned char *)(value != NULL ? value : "");
     p.len = len;
+    p.i = 0;
+    p.err_off = 0;
+    p.err[0] = '\0';
+    p.nmbox = 0;
+    p.ngroups = 0;
+    p.group_off = 0;
+    p.second_off = 0;
     p.dom_kind = FROM_DOM_NONE;
-    if (from_list(&p, false) < 0) {
+    p.dom_off = 0;
+    p.dom_len = 0;
+    p.nodom_what = NULL;
+    p.dom_plain = -1;
+    p.dom_tld = 0;
+    if (from_fast(p.s, len, &p.dom_off, &p.dom_len, &plain, &p.dom_tld)) {
+        /* what from_list() finds for these shapes: one mailbox, its
+           dot-atom domain */
+        p.nmbox = 1;
+        p.dom_kind = FROM_DOM_ATOM;
+        p.dom_plain = plain;
+    } else if (from_list(&p, false) < 0) {
         out->mailboxes = p.nmbox;
         out->outcome = MA_DMARC_FROM_MALFORMED;
         ma__err_set(&out->err, (int64_t)p.err_off, "malformed From: %s", p.err);
@@ -791,7 +1010,7 @@ int ma__dmarc_from_parse(ma_dmarc_from *out, const ma_ctx *ctx, const char *valu
     default:
         break;
     }
-    rc = from_domain_outcome(out, ctx, &p);
+    rc = from_domain_outcome(out, ctx, &p, buf, cap);
     if (rc != MA_OK) {
         from_init(out);
         ma__err_set(&out->err, -1, "out of memory");
@@ -799,7 +1018,13 @@ int ma__dmarc_from_parse(ma_dmarc_from *out, const ma_ctx *ctx, const char *valu
     return rc;
 }
 
-int ma__dmarc_from_extract(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *msg)
+int ma__dmarc_from_parse(ma_dmarc_from *out, const ma_ctx *ctx, const char *value, size_t len)
+{
+    return from_parse_into(out, ctx, value, len, NULL, 0);
+}
+
+static int from_extract_into(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *msg, char *buf,
+                             size_t cap)
 {
     size_t n, i, count = 0;
     long first = -1, second = -1;
@@ -828,8 +1053,9 @@ int ma__dmarc_from_extract(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *
            RFC 5322 4.5.2); trim it here too so that never depends on it. */
         while (name_len > 0 && ma__is_wsp((unsigned char)name[name_len - 1]))
             name_len--;
-        if (ma__casecmp(name, name_len, "From", 4) != 0)
-            continue;
+        if (name_len != 4 || (name[0] | 0x20) != 'f' || (name[1] | 0x20) != 'r'
+            || (name[2] | 0x20) != 'o' || (name[3] | 0x20) != 'm')
+            continue;   /* "From", ASCII case-insensitively (letters only) */
         if (count == 0) {
             first = (long)i;
             value = v;
@@ -852,17 +1078,29 @@ int ma__dmarc_from_extract(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *
                     second);
         return MA_OK;
     }
-    rc = ma__dmarc_from_parse(out, ctx, value, value_len);
+    rc = from_parse_into(out, ctx, value, value_len, buf, cap);
     out->field = first;
     return rc;
+}
+
+int ma__dmarc_from_extract(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *msg)
+{
+    return from_extract_into(out, ctx, msg, NULL, 0);
+}
+
+int ma__dmarc_from_extract_buf(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *msg,
+                               char *buf, size_t cap)
+{
+    return from_extract_into(out, ctx, msg, buf, cap);
 }
 
 void ma__dmarc_from_free(ma_dmarc_from *out, const ma_ctx *ctx)
 {
     if (out == NULL)
         return;
-    if (out->domain != NULL && ctx != NULL)
+    if (out->domain != NULL && ctx != NULL && !out->domain_borrowed)
         ma__free(ctx, out->domain);
     out->domain = NULL;
     out->domain_len = 0;
+    out->domain_borrowed = 0;
 }

@@ -52,17 +52,21 @@ typedef enum ma_dmarc_from_outcome {
 const char *ma__dmarc_from_outcome_name(ma_dmarc_from_outcome o);
 
 /*
- * The result.  domain is set (ctx-allocated, NUL-terminated, domain_len
- * octets) only for MA_DMARC_FROM_OK, and NULL otherwise.  err.text says
- * what was found or what is wrong ("" for OK); err.offset is the offset in
- * the raw field value (as ma_msg_field() gives it: after the colon, folding
- * CRLFs included) of the domain for OK, of the problem otherwise, or -1
- * when there is no place in a value to point at (no field, several fields).
+ * The result.  domain is set (NUL-terminated, domain_len octets;
+ * ctx-allocated, or in the caller's buffer with domain_borrowed set after
+ * ma__dmarc_from_extract_buf) only for MA_DMARC_FROM_OK, and NULL
+ * otherwise.  err.text says what was found or what is wrong ("" for OK);
+ * err.offset is the offset in the raw field value (as ma_msg_field() gives
+ * it: after the colon, folding CRLFs included) of the domain for OK, of
+ * the problem otherwise, or -1 when there is no place in a value to point
+ * at (no field, several fields).
  */
 typedef struct ma_dmarc_from {
     ma_dmarc_from_outcome outcome;
     char *domain;
     size_t domain_len;
+    int domain_borrowed; /* domain is the caller's buffer (not freed) */
+    int domain_plain;    /* domain is as written, ma__dmarc_domain_plain() holds */
     long field;        /* index of the From field (the second one for MULTIPLE_FIELDS), or -1 */
     size_t mailboxes;  /* mailboxes found in the value, groups' members included (for
                           MALFORMED: those read before the error; 0 without a parse) */
@@ -88,6 +92,61 @@ int ma__dmarc_from_parse(ma_dmarc_from *out, const ma_ctx *ctx, const char *valu
  * MA_ESTATE when the header is not complete (ma_msg_header_done()).
  */
 int ma__dmarc_from_extract(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *msg);
+
+/*
+ * ma__dmarc_from_extract(), the domain normalized into buf (cap bytes) when
+ * it fits (domain_borrowed set: it lives as long as buf), else onto the
+ * heap as there.  For callers that keep the domain in memory of their own.
+ */
+int ma__dmarc_from_extract_buf(ma_dmarc_from *out, const ma_ctx *ctx, const ma_msg *msg,
+                               char *buf, size_t cap);
+
+/*
+ * Whether name[0..len) is a domain name that ma__domain_normalize_buf()
+ * would return unchanged (less one root dot): lower-case LDH labels ('_'
+ * too when underscore is set) of 1 to 63 octets, no hyphen at either end,
+ * none starting "xn--" (A-labels are checked by IDNA), at least two, at
+ * most 253 octets.  *n_out gets the length without the root dot.  A name
+ * this refuses may still be valid: the caller then normalizes it.
+ */
+static inline bool ma__dmarc_domain_plain(const char *name, size_t len, bool underscore,
+                                          size_t *n_out)
+{
+    /* 1: a-z 0-9 '-'; 2: '_' */
+    static const unsigned char cls[256] = {
+        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+        ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+        ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+        ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['_'] = 2,
+    };
+    const unsigned char *s = (const unsigned char *)name;
+    const unsigned char ok = underscore ? 3 : 1;
+    size_t i = 0, start, labels = 0;
+
+    if (len > 0 && s[len - 1] == '.')
+        len--;
+    if (len == 0 || len > 253)
+        return false;
+    for (;;) {
+        start = i;
+        while (i < len && (cls[s[i]] & ok))
+            i++;
+        if (i == start || i - start > 63 || s[start] == '-' || s[i - 1] == '-')
+            return false;
+        if (i - start >= 4 && s[start] == 'x' && s[start + 1] == 'n' && s[start + 2] == '-'
+            && s[start + 3] == '-')
+            return false;
+        labels++;
+        if (i == len)
+            break;
+        if (s[i] != '.')
+            return false;
+        i++;
+    }
+    *n_out = len;
+    return labels >= 2;
+}
 
 /* Release out->domain; out may be zeroed or already freed (NULL is a no-op). */
 void ma__dmarc_from_free(ma_dmarc_from *out, const ma_ctx *ctx);

@@ -51,14 +51,26 @@
  * - ri=: 1*DIGIT whose value must fit 32 bits (7489 6.3); pct=: 1*3DIGIT
  *   from 0 to 100.
  *
- * Work is linear in the input; the only allocations are the copy of the
- * record and the tag array.
+ * One pass reads the tag-list (the RFC 6376 3.2 syntax of
+ * ma__taglist_parse, same errors) and what the tags mean; a second look at
+ * a value happens only inside it (a URI, a colon list).  Work is linear in
+ * the input.  The one allocation is the record's memory: the copy of the
+ * text with the URI lists in front of it, sized once the lists are known
+ * (a list longer than the parser's own room, when MA_LIMIT_DMARC_URIS is
+ * raised, and a record with very many unknown tags borrow heap memory
+ * while parsing).
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "dmarc/record_int.h"
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define MA_DMARC_SSE2 1
+#endif
 
 /* ------------------------------------------------------------------ names */
 
@@ -135,7 +147,7 @@ static bool dmarc_is_space(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Trim whitespace (the tag-list parser has checked any CRLF is FWS). */
+/* Trim whitespace (the tag-list syntax has checked any CRLF is FWS). */
 static void dmarc_trim(const char **s, size_t *len)
 {
     while (*len > 0 && dmarc_is_space((unsigned char)(*s)[0])) {
@@ -146,9 +158,11 @@ static void dmarc_trim(const char **s, size_t *len)
         (*len)--;
 }
 
-static bool dmarc_word_is(const char *s, size_t len, const char *word)
+/* A one-letter value ('y', 'n'...: a lower-case letter), ASCII
+   case-insensitively. */
+static bool dmarc_letter_is(const char *s, size_t n, char w)
 {
-    return ma__casecmp(s, len, word, strlen(word)) == 0;
+    return n == 1 && ((unsigned char)s[0] | 0x20) == (unsigned char)w;
 }
 
 static bool dmarc_is_hex(int c)
@@ -156,13 +170,88 @@ static bool dmarc_is_hex(int c)
     return ma__is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f');
 }
 
-static ma_dmarc_tag dmarc_tag_lookup(const char *name, size_t len)
+/*
+ * Up to 8 bytes s[0..n) as one number (byte i in bits 8i..8i+7), each
+ * ORed with 0x20; the bytes from lo to end (s..s+n among them) may be
+ * read.  For a word w of lower-case letters, the key of s equals
+ * DMARC_Kn(w) exactly when s equals w ASCII case-insensitively:
+ * (c | 0x20) is a given lower-case letter only for that letter and its
+ * upper case.  Keys of different lengths differ (every byte of a key is
+ * nonzero).
+ */
+static inline uint64_t dmarc_key(const char *s, size_t n, const char *lo, const char *end)
 {
-    int i;
-    for (i = 1; i < MA_DMARC_TAG_COUNT; i++)
-        if (dmarc_word_is(name, len, dmarc_tag_names[i]))
-            return (ma_dmarc_tag)i;
-    return MA_DMARC_TAG_NONE;
+    uint64_t k = 0;
+    size_t i;
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t mask = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+    if (end - s >= 8) {
+        memcpy(&k, s, 8);
+        return (k | UINT64_C(0x2020202020202020)) & mask;
+    }
+    if (end - lo >= 8) {
+        /* the 8 bytes that end the input, s's first */
+        memcpy(&k, end - 8, 8);
+        k >>= 8 * (size_t)(8 - (end - s));
+        return (k | UINT64_C(0x2020202020202020)) & mask;
+    }
+#else
+    (void)lo;
+    (void)end;
+#endif
+    for (i = 0; i < n && i < 8; i++)
+        k |= (uint64_t)((unsigned char)s[i] | 0x20) << (8 * i);
+    return k;
+}
+
+#define DMARC_K2(a, b) ((uint64_t)(a) | ((uint64_t)(b) << 8))
+#define DMARC_K3(a, b, c) (DMARC_K2(a, b) | ((uint64_t)(c) << 16))
+#define DMARC_K4(a, b, c, d) (DMARC_K3(a, b, c) | ((uint64_t)(d) << 24))
+#define DMARC_K5(a, b, c, d, e) (DMARC_K4(a, b, c, d) | ((uint64_t)(e) << 32))
+#define DMARC_K6(a, b, c, d, e, f) (DMARC_K5(a, b, c, d, e) | ((uint64_t)(f) << 40))
+#define DMARC_K8(a, b, c, d, e, f, g, h) \
+    (DMARC_K6(a, b, c, d, e, f) | ((uint64_t)(g) << 48) | ((uint64_t)(h) << 56))
+
+/* The tag a name stands for (ASCII case-insensitively), MA_DMARC_TAG_NONE
+   for the unknown. */
+static ma_dmarc_tag dmarc_tag_lookup(const char *name, size_t len, const char *lo,
+                                     const char *end)
+{
+    if (len > 5)
+        return MA_DMARC_TAG_NONE;
+    switch (dmarc_key(name, len, lo, end)) {
+    case 'v':
+        return MA_DMARC_TAG_V;
+    case 'p':
+        return MA_DMARC_TAG_P;
+    case 't':
+        return MA_DMARC_TAG_T;
+    case DMARC_K2('s', 'p'):
+        return MA_DMARC_TAG_SP;
+    case DMARC_K2('n', 'p'):
+        return MA_DMARC_TAG_NP;
+    case DMARC_K2('f', 'o'):
+        return MA_DMARC_TAG_FO;
+    case DMARC_K2('r', 'f'):
+        return MA_DMARC_TAG_RF;
+    case DMARC_K2('r', 'i'):
+        return MA_DMARC_TAG_RI;
+    case DMARC_K3('p', 'c', 't'):
+        return MA_DMARC_TAG_PCT;
+    case DMARC_K3('p', 's', 'd'):
+        return MA_DMARC_TAG_PSD;
+    case DMARC_K3('r', 'u', 'a'):
+        return MA_DMARC_TAG_RUA;
+    case DMARC_K3('r', 'u', 'f'):
+        return MA_DMARC_TAG_RUF;
+    case DMARC_K4('a', 's', 'p', 'f'):
+        return MA_DMARC_TAG_ASPF;
+    case DMARC_K5('a', 'd', 'k', 'i', 'm'):
+        return MA_DMARC_TAG_ADKIM;
+    default:
+        return MA_DMARC_TAG_NONE;
+    }
 }
 
 static unsigned int dmarc_mode_bit(ma_dmarc_mode mode)
@@ -174,7 +263,8 @@ static void dmarc_perr_clear(ma_dmarc_perr *err)
 {
     err->reason = MA_DMARC_REC_OK;
     err->tag[0] = '\0';
-    ma__err_clear(&err->e);
+    err->e.text[0] = '\0';
+    err->e.offset = -1;
 }
 
 static void dmarc_perr_tag(ma_dmarc_perr *err, const char *name, size_t len)
@@ -216,16 +306,6 @@ static void dmarc_perr_tag_at(ma_dmarc_perr *err, const char *s, size_t len, int
         dmarc_perr_tag(err, s + start, n);
 }
 
-static int dmarc_fatal(ma_dmarc_perr *err, ma_dmarc_rec_reason reason, ma_dmarc_tag tag, size_t off,
-                       const char *text)
-{
-    const char *name = dmarc_tag_names[tag];
-    err->reason = reason;
-    dmarc_perr_tag(err, name, strlen(name));
-    ma__err_set(&err->e, (int64_t)off, "%s", text);
-    return MA_ESYNTAX;
-}
-
 static void dmarc_issue(ma_dmarc_record *rec, ma_dmarc_rec_reason reason, ma_dmarc_tag tag,
                         size_t off)
 {
@@ -246,22 +326,32 @@ static void dmarc_issue(ma_dmarc_record *rec, ma_dmarc_rec_reason reason, ma_dma
 
 /* ------------------------------------------------------------ tag values */
 
-static ma_dmarc_policy dmarc_parse_policy(const char *v, size_t n)
+static ma_dmarc_policy dmarc_parse_policy(const char *v, size_t n, const char *lo,
+                                          const char *end)
 {
-    if (dmarc_word_is(v, n, "none"))
-        return MA_DMARC_POLICY_NONE;
-    if (dmarc_word_is(v, n, "quarantine"))
-        return MA_DMARC_POLICY_QUARANTINE;
-    if (dmarc_word_is(v, n, "reject"))
-        return MA_DMARC_POLICY_REJECT;
-    return MA_DMARC_POLICY_UNSET;
+    switch (n) {
+    case 4:
+        return dmarc_key(v, 4, lo, end) == DMARC_K4('n', 'o', 'n', 'e') ? MA_DMARC_POLICY_NONE
+                                                                     : MA_DMARC_POLICY_UNSET;
+    case 6:
+        return dmarc_key(v, 6, lo, end) == DMARC_K6('r', 'e', 'j', 'e', 'c', 't')
+                   ? MA_DMARC_POLICY_REJECT
+                   : MA_DMARC_POLICY_UNSET;
+    case 10:
+        return dmarc_key(v, 8, lo, end) == DMARC_K8('q', 'u', 'a', 'r', 'a', 'n', 't', 'i')
+                       && dmarc_key(v + 8, 2, lo, end) == DMARC_K2('n', 'e')
+                   ? MA_DMARC_POLICY_QUARANTINE
+                   : MA_DMARC_POLICY_UNSET;
+    default:
+        return MA_DMARC_POLICY_UNSET;
+    }
 }
 
 static ma_dmarc_align dmarc_parse_align(const char *v, size_t n)
 {
-    if (dmarc_word_is(v, n, "r"))
+    if (dmarc_letter_is(v, n, 'r'))
         return MA_DMARC_ALIGN_RELAXED;
-    if (dmarc_word_is(v, n, "s"))
+    if (dmarc_letter_is(v, n, 's'))
         return MA_DMARC_ALIGN_STRICT;
     return MA_DMARC_ALIGN_UNSET;
 }
@@ -375,7 +465,7 @@ static bool dmarc_parse_rf(const char *v, size_t n, unsigned int *known, bool *u
     while (!last && dmarc_next_item(v, n, &pos, &item, &ilen, &last)) {
         if (!dmarc_is_keyword(item, ilen))
             return false;
-        if (dmarc_word_is(item, ilen, "afrf"))
+        if (ilen == 4 && dmarc_key(item, 4, item, item + 4) == DMARC_K4('a', 'f', 'r', 'f'))
             *known |= MA_DMARC_RF_AFRF;
         else
             *unknown = true;
@@ -385,28 +475,52 @@ static bool dmarc_parse_rf(const char *v, size_t n, unsigned int *known, bool *u
 
 /* ------------------------------------------------------------------ URIs */
 
-static bool dmarc_uri_char(unsigned char c)
+/*
+ * Bytes of a DMARC URI after its scheme: 1 for the plain ones (ALPHA,
+ * DIGIT, unreserved "-._~", the sub-delims but "!", ",", ";", and ":/"),
+ * 2 for those that need a look ('%', '#', '[', ']', '@', '?'), 0 for the
+ * rest.
+ */
+static const unsigned char dmarc_uri_class[256] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1,
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+    [')'] = 1, ['*'] = 1, ['+'] = 1, ['='] = 1, [':'] = 1, ['/'] = 1,
+    ['%'] = 2, ['#'] = 2, ['['] = 2, [']'] = 2, ['@'] = 2, ['?'] = 2,
+};
+
+/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 3.1) */
+static bool dmarc_scheme_char(unsigned char c)
 {
-    if (ma__is_alpha(c) || ma__is_digit(c))
-        return true;
-    /* unreserved "-._~", sub-delims without "!", ",", ";", and ":@/?" */
-    return c != '\0' && strchr("-._~$&'()*+=:@/?", c) != NULL;
+    return ma__is_alpha(c) || ma__is_digit(c) || c == '+' || c == '-' || c == '.';
 }
 
+/*
+ * One pass: the scheme, then every byte by class; '[' and ']' only inside
+ * a "//" authority (RFC 3986 3.2.2, whose end is found when one is met);
+ * a mailto: URI (RFC 6068 2) needs an address, "x@y", before any '?' or
+ * '#': its first '@' must be neither the first nor the last byte there.
+ */
 int ma__dmarc_uri_valid(const char *uri, size_t len)
 {
     const unsigned char *s = (const unsigned char *)uri;
-    size_t i, scheme_len, auth_end = 0, to_end;
-    bool fragment = false, mailto;
+    size_t i, scheme_len, to_end = SIZE_MAX, at = SIZE_MAX;
+    bool fragment = false;
 
     if (uri == NULL || len == 0 || len > MA_DMARC_MAX_URI_LEN)
         return 0;
-    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" (RFC 3986 3.1) */
     if (!ma__is_alpha(s[0]))
         return 0;
     for (i = 1; i < len && s[i] != ':'; i++)
-        if (!ma__is_alpha(s[i]) && !ma__is_digit(s[i]) && s[i] != '+' && s[i] != '-'
-            && s[i] != '.')
+        if (!dmarc_scheme_char(s[i]))
             return 0;
     if (i >= len)
         return 0;
@@ -414,56 +528,265 @@ int ma__dmarc_uri_valid(const char *uri, size_t len)
     i++;
     if (i == len)
         return 0;   /* nothing after the scheme: no destination */
-    /* "//" authority: the only place '[' and ']' may appear (3.2.2) */
-    if (len - i >= 2 && s[i] == '/' && s[i + 1] == '/') {
-        auth_end = i + 2;
-        while (auth_end < len && s[auth_end] != '/' && s[auth_end] != '?' && s[auth_end] != '#')
-            auth_end++;
-    }
-    for (; i < len; i++) {
-        unsigned char c = s[i];
-        if (c == '%') {
+    for (;;) {
+        unsigned char c;
+        /* four plain bytes a step: the AND of four classes is 1 only
+           when each is 1 */
+        while (len - i >= 4
+               && (dmarc_uri_class[s[i]] & dmarc_uri_class[s[i + 1]] & dmarc_uri_class[s[i + 2]]
+                   & dmarc_uri_class[s[i + 3]])
+                      == 1)
+            i += 4;
+        while (i < len && dmarc_uri_class[s[i]] == 1)
+            i++;
+        if (i >= len)
+            break;
+        c = s[i];
+        switch (c) {
+        case '%':
             if (len - i < 3 || !dmarc_is_hex(s[i + 1]) || !dmarc_is_hex(s[i + 2]))
                 return 0;
-            i += 2;
-        } else if (c == '#') {
+            i += 3;
+            break;
+        case '#':
             if (fragment)
                 return 0;
             fragment = true;
-        } else if (c == '[' || c == ']') {
-            if (i >= auth_end)
+            /* fall through */
+        case '?':
+            if (to_end == SIZE_MAX)
+                to_end = i;
+            i++;
+            break;
+        case '@':
+            if (at == SIZE_MAX && to_end == SIZE_MAX)
+                at = i;
+            i++;
+            break;
+        case '[':
+        case ']': {
+            /* inside the authority: after "//" right behind the scheme, and
+               before the '/', '?' or '#' that ends it */
+            size_t a = scheme_len + 1, k;
+            if (len - a < 2 || s[a] != '/' || s[a + 1] != '/')
                 return 0;
-        } else if (!dmarc_uri_char(c)) {
+            for (k = a + 2; k < i; k++)
+                if (s[k] == '/' || s[k] == '?' || s[k] == '#')
+                    return 0;
+            i++;
+            break;
+        }
+        default:
             return 0;
         }
     }
-    /* mailto: (RFC 6068 2) needs an address: "x@y" before any '?' or '#'. */
-    mailto = scheme_len == 6 && dmarc_word_is(uri, 6, "mailto");
-    if (mailto) {
-        const char *to = uri + scheme_len + 1;
-        const char *at;
-        size_t n;
-        for (to_end = 0; to + to_end < uri + len && to[to_end] != '?' && to[to_end] != '#';
-             to_end++)
-            ;
-        n = to_end;
-        at = memchr(to, '@', n);
-        if (at == NULL || at == to || at == to + n - 1)
+    if (scheme_len == 6
+        && dmarc_key(uri, 6, uri, uri + len) == DMARC_K6('m', 'a', 'i', 'l', 't', 'o')) {
+        size_t to = scheme_len + 1;
+        if (to_end == SIZE_MAX)
+            to_end = len;
+        if (at == SIZE_MAX || at == to || at == to_end - 1)
             return 0;
     }
     return 1;
 }
 
-/* Store a URI, or report why not.  Returns false when the list is full. */
-static bool dmarc_add_uri(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmarc_tag tag,
-                          const char *base, const char *e, size_t elen, bool *full_reported)
+/* ------------------------------------------------------------------ parse */
+
+void ma__dmarc_record_init(ma_dmarc_record *rec, ma_dmarc_mode mode)
 {
-    ma_dmarc_uri **list = tag == MA_DMARC_TAG_RUA ? &rec->rua : &rec->ruf;
-    size_t *count = tag == MA_DMARC_TAG_RUA ? &rec->nrua : &rec->nruf;
-    size_t *cap = tag == MA_DMARC_TAG_RUA ? &rec->cap_rua : &rec->cap_ruf;
+    if (rec == NULL)
+        return;
+#ifdef MA_DMARC_SSE2
+    {
+        /* 16-byte stores: compilers turn a small memset into "rep stos",
+           whose start-up costs more than the stores (every parse and every
+           free clears a record) */
+        const __m128i z = _mm_setzero_si128();
+        char *p = (char *)rec;
+        size_t i;
+#pragma GCC unroll 16
+        for (i = 0; i + 16 <= offsetof(ma_dmarc_record, issues); i += 16) {
+            _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+            __asm__("" : : "r"(p) : "memory");   /* kept as stores, not a memset */
+        }
+        memset(p + i, 0, offsetof(ma_dmarc_record, issues) - i);
+    }
+#else
+    memset(rec, 0, offsetof(ma_dmarc_record, issues));
+#endif
+    rec->mode = mode;
+}
+
+void ma__dmarc_record_free(ma_dmarc_record *rec, const ma_ctx *ctx)
+{
+    ma_dmarc_mode mode;
+    if (rec == NULL)
+        return;
+    mode = rec->mode;
+    /* A parsed record's text and URI lists are one block; a tool's record
+       borrows everything. */
+    if (ctx != NULL && rec->mem != NULL)
+        ma__free(ctx, rec->mem);
+    ma__dmarc_record_init(rec, mode);
+}
+
+/* URIs kept in the parser itself before they spill to the heap. */
+#define DMARC_URIS_LOCAL 8
+
+/* A rua= or ruf= list being read. */
+typedef struct dmarc_ulist {
+    ma_dmarc_uri *v;           /* local, or heap once it outgrew it */
+    size_t n, cap;
+    ma_dmarc_uri local[DMARC_URIS_LOCAL];
+} dmarc_ulist;
+
+/* A tag name (for the duplicate check). */
+typedef struct dmarc_name {
+    const char *s;
+    size_t n;
+} dmarc_name;
+
+/* Slots of the name table kept in the parser (half may be used). */
+#define DMARC_NAMES_LOCAL 32
+
+/* The state of p=, sp=, np= while parsing. */
+typedef struct dmarc_pol_state {
+    bool present;
+    bool valid;
+    size_t off;   /* of the value */
+} dmarc_pol_state;
+
+/* A fatal DMARC error found while the tag-list is still being read: it is
+   reported only if the rest of the list is well-formed. */
+enum {
+    DMARC_SEM_NONE = 0,
+    DMARC_SEM_NOT_V,     /* the first tag is not v= */
+    DMARC_SEM_FATAL      /* sem_* below say what */
+};
+
+typedef struct dmarc_parser {
+    const ma_ctx *ctx;
+    ma_dmarc_record *rec;
+    const char *s;                /* the caller's text: spans point here until the end */
+    size_t len;
+    unsigned int here;            /* IN_9989 or IN_7489 */
+    size_t ntags;
+    size_t first_semi;            /* a ';' before the first tag, or SIZE_MAX */
+    dmarc_ulist uris[2];          /* rua, ruf */
+    dmarc_pol_state pol[3];       /* p, sp, np */
+    bool bad_policy;              /* one of them is invalid */
+    /* the duplicate check (RFC 6376 3.2, names compared exactly): the
+       first spelling of every known tag, and a hash set of the others */
+    unsigned int known_set;       /* bit kt: known[kt] is set */
+    const char *known[MA_DMARC_TAG_COUNT];
+    dmarc_name *names;
+    size_t names_mask, nnames;
+    dmarc_name names_local[DMARC_NAMES_LOCAL];
+    int names_oom;                /* the name set could not grow */
+    int uris_oom;                 /* a URI list could not grow */
+    /* the first exact duplicate: a tag-list error */
+    bool dup;
+    size_t dup_off;
+    const char *dup_name;
+    size_t dup_len;
+    /* a fatal DMARC error, see above */
+    int sem;
+    bool sem_v_later;             /* NOT_V: a later tag is v= (at sem_off) */
+    ma_dmarc_rec_reason sem_reason;
+    const char *sem_tag;          /* the name to report */
+    size_t sem_tag_len;
+    size_t sem_off;
+    const char *sem_text;         /* NULL: a duplicate of sem_dup */
+    ma_dmarc_tag sem_dup;
+} dmarc_parser;
+
+static void dmarc_sem_fatal(dmarc_parser *P, ma_dmarc_rec_reason reason, const char *tag,
+                            size_t tag_len, size_t off, const char *text)
+{
+    P->sem = DMARC_SEM_FATAL;
+    P->sem_reason = reason;
+    P->sem_tag = tag;
+    P->sem_tag_len = tag_len;
+    P->sem_off = off;
+    P->sem_text = text;
+}
+
+/* FNV-1a of a tag name. */
+static size_t dmarc_name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Whether name was in the set; adds it when not.  Sets P->names_oom (and says
+   "not seen") when the set cannot grow. */
+static bool dmarc_name_seen(dmarc_parser *P, const char *s, size_t n)
+{
+    size_t h, slots;
+
+    if (P->names == NULL) {
+        memset(P->names_local, 0, sizeof P->names_local);
+        P->names = P->names_local;
+        P->names_mask = DMARC_NAMES_LOCAL - 1;
+    }
+    for (h = dmarc_name_hash(s, n) & P->names_mask; P->names[h].s != NULL;
+         h = (h + 1) & P->names_mask)
+        if (P->names[h].n == n && memcmp(P->names[h].s, s, n) == 0)
+            return true;
+    slots = P->names_mask + 1;
+    if ((P->nnames + 1) * 2 > slots) {
+        /* grow: twice the slots, everything hashed again */
+        dmarc_name *nt;
+        size_t i, k, nslots = slots * 2;
+        if (nslots < slots || nslots > SIZE_MAX / sizeof *nt) {
+            P->names_oom = 1;
+            return false;
+        }
+        nt = ma__calloc(P->ctx, nslots, sizeof *nt);
+        if (nt == NULL) {
+            P->names_oom = 1;
+            return false;
+        }
+        for (i = 0; i < slots; i++) {
+            if (P->names[i].s == NULL)
+                continue;
+            for (k = dmarc_name_hash(P->names[i].s, P->names[i].n) & (nslots - 1);
+                 nt[k].s != NULL; k = (k + 1) & (nslots - 1))
+                ;
+            nt[k] = P->names[i];
+        }
+        if (P->names != P->names_local)
+            ma__free(P->ctx, P->names);
+        P->names = nt;
+        P->names_mask = nslots - 1;
+        for (h = dmarc_name_hash(s, n) & P->names_mask; P->names[h].s != NULL;
+             h = (h + 1) & P->names_mask)
+            ;
+    }
+    P->names[h].s = s;
+    P->names[h].n = n;
+    P->nnames++;
+    return false;
+}
+
+/* Store a URI, or report why not.  Returns false when the list is full. */
+static bool dmarc_add_uri(dmarc_parser *P, ma_dmarc_tag tag, const char *e, size_t elen,
+                          bool *full_reported)
+{
+    ma_dmarc_record *rec = P->rec;
+    dmarc_ulist *L = &P->uris[tag == MA_DMARC_TAG_RUA ? 0 : 1];
     const char *bang;
-    size_t ulen, off = (size_t)(e - base);
-    ma_dmarc_uri u;
+    size_t ulen, off = (size_t)(e - P->s);
+    ma_dmarc_uri *u;
+    uint64_t num = 0;
+    char unit = 0;
+    bool has_size = false;
 
     if (elen == 0) {
         dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, off);
@@ -471,9 +794,6 @@ static bool dmarc_add_uri(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmarc_tag 
     }
     bang = memchr(e, '!', elen);
     ulen = bang ? (size_t)(bang - e) : elen;
-    memset(&u, 0, sizeof u);
-    u.uri = e;
-    u.len = ulen;
     if (ulen > MA_DMARC_MAX_URI_LEN) {
         dmarc_issue(rec, MA_DMARC_REC_URI_LENGTH, tag, off);
         return true;
@@ -487,79 +807,88 @@ static bool dmarc_add_uri(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmarc_tag 
            (7489 6.4, 9989 4.8 obs-dmarc-report-size) */
         const char *d = bang + 1;
         size_t dn = elen - ulen - 1, nd = 0;
-        char unit = 0;
+        size_t boff = (size_t)(bang - P->s);
         while (nd < dn && ma__is_digit((unsigned char)d[nd]))
             nd++;
         if (nd + 1 == dn) {
             unit = (char)ma__lower((unsigned char)d[nd]);
             if (unit != 'k' && unit != 'm' && unit != 'g' && unit != 't') {
-                dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, (size_t)(bang - base));
+                dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, boff);
                 return true;
             }
         } else if (nd != dn) {
-            dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, (size_t)(bang - base));
+            dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, boff);
             return true;
         }
-        if (!dmarc_parse_uint(d, nd, SIZE_MAX, UINT64_MAX, &u.size_num)) {
-            dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, (size_t)(bang - base));
+        if (!dmarc_parse_uint(d, nd, SIZE_MAX, UINT64_MAX, &num)) {
+            dmarc_issue(rec, MA_DMARC_REC_BAD_URI, tag, boff);
             return true;
         }
         if (rec->mode == MA_DMARC_MODE_9989) {
             /* obsolete syntax, "reporters should ignore" it (9989 4.8) */
-            dmarc_issue(rec, MA_DMARC_REC_NOT_IN_MODE, tag, (size_t)(bang - base));
-            u.size_num = 0;
+            dmarc_issue(rec, MA_DMARC_REC_NOT_IN_MODE, tag, boff);
+            num = 0;
+            unit = 0;
         } else {
-            u.has_size = 1;
-            u.size_unit = unit;
+            has_size = true;
         }
     }
-    if (*count >= rec->max_uris) {
+    if (L->n >= rec->max_uris) {
         if (!*full_reported)
             dmarc_issue(rec, MA_DMARC_REC_URI_COUNT, tag, off);
         *full_reported = true;
         return false;
     }
-    if (*count == *cap) {
-        /* Grown as URIs come: a record names few, the limit may be large. */
-        size_t ncap = *cap ? *cap * 2 : 2;
+    if (L->n == L->cap) {
+        /* Beyond the parser's own room (the limit was raised): the heap,
+           grown as URIs come, never beyond the limit. */
+        size_t ncap = L->cap * 2;
         ma_dmarc_uri *nl;
         if (ncap > rec->max_uris)
             ncap = rec->max_uris;
-        nl = ma__realloc(ctx, *list, ncap * sizeof *nl);
-        if (nl == NULL) {
-            rec->oom = 1;
+        if (ncap > SIZE_MAX / sizeof *nl) {
+            P->uris_oom = 1;
             return false;
         }
-        *list = nl;
-        *cap = ncap;
+        nl = ma__alloc(P->ctx, ncap * sizeof *nl);
+        if (nl == NULL) {
+            P->uris_oom = 1;
+            return false;
+        }
+        memcpy(nl, L->v, L->n * sizeof *nl);
+        if (L->v != L->local)
+            ma__free(P->ctx, L->v);
+        L->v = nl;
+        L->cap = ncap;
     }
-    (*list)[(*count)++] = u;
+    u = &L->v[L->n++];
+    u->uri = e;
+    u->len = ulen;
+    u->has_size = has_size;
+    u->size_num = num;
+    u->size_unit = has_size ? unit : 0;
     return true;
 }
 
 /* rua= / ruf=: dmarc-uri *(*WSP "," *WSP dmarc-uri) */
-static void dmarc_parse_urilist(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmarc_tag tag,
-                                const char *v, size_t n)
+static void dmarc_parse_urilist(dmarc_parser *P, ma_dmarc_tag tag, const char *v, size_t n)
 {
     size_t pos = 0;
     bool full = false;
 
     if (n == 0) {
-        dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, tag, (size_t)(v - rec->text));
+        dmarc_issue(P->rec, MA_DMARC_REC_BAD_VALUE, tag, (size_t)(v - P->s));
         return;
     }
     for (;;) {
-        size_t i = pos;
-        const char *e;
-        size_t elen;
-        while (i < n && v[i] != ',')
-            i++;
-        e = v + pos;
-        elen = i - pos;
+        const char *comma = memchr(v + pos, ',', n - pos);
+        size_t i = comma ? (size_t)(comma - v) : n;
+        const char *e = v + pos;
+        size_t elen = i - pos;
         dmarc_trim(&e, &elen);
         if (elen == 0)
             e = v + pos;   /* report an empty entry where it starts */
-        if (!dmarc_add_uri(ctx, rec, tag, rec->text, e, elen, &full))
+        if (!dmarc_add_uri(P, tag, e, elen, &full))
             return;
         if (i >= n)
             return;
@@ -567,238 +896,636 @@ static void dmarc_parse_urilist(const ma_ctx *ctx, ma_dmarc_record *rec, ma_dmar
     }
 }
 
-/* ------------------------------------------------------------------ parse */
-
-void ma__dmarc_record_init(ma_dmarc_record *rec, ma_dmarc_mode mode)
+/* A known tag's value, once the tag is accepted for the mode. */
+static void dmarc_tag_value(dmarc_parser *P, ma_dmarc_tag kt, size_t idx, size_t name_off,
+                            const char *val, size_t vn)
 {
-    if (rec == NULL)
-        return;
-    memset(rec, 0, sizeof *rec);
-    rec->mode = mode;
+    ma_dmarc_record *rec = P->rec;
+    size_t voff = (size_t)(val - P->s);
+    uint64_t num;
+
+    switch (kt) {
+    case MA_DMARC_TAG_P:
+    case MA_DMARC_TAG_SP:
+    case MA_DMARC_TAG_NP: {
+        ma_dmarc_policy p = dmarc_parse_policy(val, vn, P->s, P->s + P->len);
+        dmarc_pol_state *st = &P->pol[kt == MA_DMARC_TAG_P ? 0 : kt == MA_DMARC_TAG_SP ? 1 : 2];
+        st->present = true;
+        st->valid = p != MA_DMARC_POLICY_UNSET;
+        st->off = voff;
+        if (!st->valid) {
+            P->bad_policy = true;
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        }
+        if (kt == MA_DMARC_TAG_P) {
+            rec->p = p;
+            /* 7489 6.3: "v" and "p" "MUST appear in that order";
+               6.4: p= right after v= */
+            if (rec->mode == MA_DMARC_MODE_7489 && idx != 1)
+                dmarc_issue(rec, MA_DMARC_REC_P_ORDER, kt, name_off);
+        } else if (kt == MA_DMARC_TAG_SP) {
+            rec->sp = p;
+        } else {
+            rec->np = p;
+        }
+        break;
+    }
+    case MA_DMARC_TAG_ADKIM:
+    case MA_DMARC_TAG_ASPF: {
+        ma_dmarc_align a = dmarc_parse_align(val, vn);
+        if (a == MA_DMARC_ALIGN_UNSET)
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        if (kt == MA_DMARC_TAG_ADKIM)
+            rec->adkim = a;
+        else
+            rec->aspf = a;
+        break;
+    }
+    case MA_DMARC_TAG_T:
+        if (dmarc_letter_is(val, vn, 'y'))
+            rec->t = MA_DMARC_YN_Y;
+        else if (dmarc_letter_is(val, vn, 'n'))
+            rec->t = MA_DMARC_YN_N;
+        else
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        break;
+    case MA_DMARC_TAG_PSD:
+        if (dmarc_letter_is(val, vn, 'y'))
+            rec->psd = MA_DMARC_PSD_Y;
+        else if (dmarc_letter_is(val, vn, 'n'))
+            rec->psd = MA_DMARC_PSD_N;
+        else if (dmarc_letter_is(val, vn, 'u'))
+            rec->psd = MA_DMARC_PSD_U;
+        else
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        break;
+    case MA_DMARC_TAG_PCT:
+        /* 1*3DIGIT, "between 0 and 100, inclusive" (7489 6.3, 6.4) */
+        if (dmarc_parse_uint(val, vn, 3, 100, &num)) {
+            rec->has_pct = 1;
+            rec->pct = (unsigned int)num;
+        } else {
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        }
+        break;
+    case MA_DMARC_TAG_RI:
+        /* "32-bit unsigned integer" (7489 6.3), 1*DIGIT (6.4): leading
+           zeros allowed, so the digit count is bounded only by the
+           record; the value must fit */
+        if (dmarc_parse_uint(val, vn, SIZE_MAX, UINT32_MAX, &num)) {
+            rec->has_ri = 1;
+            rec->ri = (uint32_t)num;
+        } else {
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        }
+        break;
+    case MA_DMARC_TAG_FO:
+        rec->fo = dmarc_parse_fo(val, vn, rec->mode);
+        if (rec->fo == 0)
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+        break;
+    case MA_DMARC_TAG_RF: {
+        unsigned int known;
+        bool unknown;
+        if (!dmarc_parse_rf(val, vn, &known, &unknown)) {
+            dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+            break;
+        }
+        if (unknown)
+            dmarc_issue(rec, MA_DMARC_REC_UNKNOWN_FORMAT, kt, voff);
+        rec->rf = known;
+        break;
+    }
+    case MA_DMARC_TAG_RUA:
+    case MA_DMARC_TAG_RUF:
+        dmarc_parse_urilist(P, kt, val, vn);
+        break;
+    default:
+        break;
+    }
 }
 
-void ma__dmarc_record_free(ma_dmarc_record *rec, const ma_ctx *ctx)
+/*
+ * One tag-spec, well-formed: the duplicate check, then (while no fatal
+ * error is known) what the tag means.  Tags are seen in input order, so
+ * the first duplicate found is the one the tag-list rules report, and
+ * issues come in the order of the tags.
+ */
+static void dmarc_tag(dmarc_parser *P, const char *name, size_t nlen, size_t noff,
+                      const char *val, size_t vn)
 {
-    ma_dmarc_mode mode;
-    if (rec == NULL)
-        return;
-    mode = rec->mode;
-    if (ctx != NULL && rec->text != NULL) {
-        /* A parsed record owns its URI lists; a tool's record borrows. */
-        ma__free(ctx, rec->rua);
-        ma__free(ctx, rec->ruf);
+    size_t idx = P->ntags++;
+    ma_dmarc_tag kt = dmarc_tag_lookup(name, nlen, P->s, P->s + P->len);
+    bool repeat = false;
+
+    if (P->dup)
+        return;   /* the list is invalid whatever follows */
+    if (kt != MA_DMARC_TAG_NONE) {
+        if (!(P->known_set & (1u << kt))) {
+            P->known_set |= 1u << kt;
+            P->known[kt] = name;
+        } else {
+            repeat = true;
+            if (memcmp(P->known[kt], name, nlen) == 0 || dmarc_name_seen(P, name, nlen))
+                P->dup = true;
+        }
+    } else if (dmarc_name_seen(P, name, nlen)) {
+        P->dup = true;
     }
-    if (ctx != NULL)
-        ma__free(ctx, rec->text);
-    memset(rec, 0, sizeof *rec);
-    rec->mode = mode;
+    if (P->dup) {
+        P->dup_off = noff;
+        P->dup_name = name;
+        P->dup_len = nlen;
+        return;
+    }
+    if (P->sem == DMARC_SEM_FATAL)
+        return;
+
+    if (idx == 0) {
+        /* v= first, exactly "DMARC1" (7489 6.3, 9989 4.7); before it only
+           whitespace (7489 6.6.3 step 2: records that "do not start with"
+           v= are discarded). */
+        if (kt != MA_DMARC_TAG_V) {
+            P->sem = DMARC_SEM_NOT_V;
+            P->sem_off = noff;
+        } else if (P->first_semi != SIZE_MAX) {
+            dmarc_sem_fatal(P, MA_DMARC_REC_VERSION, "v", 1, P->first_semi,
+                            "the record does not start with v=");
+        } else if (vn != 6 || memcmp(val, "DMARC1", 6) != 0) {
+            dmarc_sem_fatal(P, MA_DMARC_REC_VERSION, "v", 1, (size_t)(val - P->s),
+                            "v= is not \"DMARC1\"");
+        }
+        return;
+    }
+    if (P->sem == DMARC_SEM_NOT_V) {
+        if (kt == MA_DMARC_TAG_V && !P->sem_v_later) {
+            P->sem_v_later = true;
+            P->sem_off = noff;
+        }
+        return;
+    }
+    if (kt == MA_DMARC_TAG_NONE)
+        return;   /* unknown tags MUST be ignored (7489 6.3, 9989 4.7) */
+    if (repeat) {
+        /* RFC 6376 3.2: a repeated tag invalidates the list; names
+           compare case-insensitively here (see the top comment) */
+        dmarc_sem_fatal(P, MA_DMARC_REC_SYNTAX, name, nlen, noff, NULL);
+        P->sem_dup = kt;
+        return;
+    }
+    if (!(dmarc_tag_modes[kt] & P->here)) {
+        dmarc_issue(P->rec, MA_DMARC_REC_NOT_IN_MODE, kt, noff);
+        return;
+    }
+    dmarc_tag_value(P, kt, idx, noff, val, vn);
 }
 
-/* The state of p=, sp=, np= while parsing. */
-typedef struct dmarc_pol_state {
-    bool present;
-    bool valid;
-    size_t off;   /* of the value */
-} dmarc_pol_state;
+/* ------------------------------------------------------ the tag-list scan */
 
-static int dmarc_parse_tags(const ma_ctx *ctx, ma_dmarc_record *rec, const ma_taglist *tl,
-                            ma_dmarc_perr *err)
+/*
+ * The RFC 6376 3.2 tag-list, read exactly as ma__taglist_parse() reads it
+ * with MA_TAGLIST_ALLOW_EMPTY_SPEC (same errors, same texts, same
+ * offsets), but in the same pass as the tags' meaning and without storing
+ * the list:
+ *   tag-list  =  tag-spec *( ";" tag-spec ) [ ";" ]
+ *   tag-spec  =  [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
+ *   tag-name  =  ALPHA *ALNUMPUNC
+ *   tag-value =  [ tval *( 1*(WSP / FWS) tval ) ]
+ *   tval      =  1*VALCHAR,  VALCHAR = %x21-3A / %x3C-7E
+ * plus well-formed non-ASCII UTF-8 in values, whitespace after the last
+ * ";", and empty tag-specs.
+ */
+
+/* Byte classes of the tag-list: VALCHAR (%x21-3A / %x3C-7E) and the
+   ALNUMPUNC of tag names (ALPHA / DIGIT / "_"). */
+#define DMARC_VC 1u
+#define DMARC_NC 2u
+static const unsigned char dmarc_tl_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* SP ! " # $ % & ' ( ) * + , - . / */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0-9 : ; < = > ? */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 0, 1, 1, 1, 1,
+    /* @ A-O */
+    1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* P-Z [ \ ] ^ _ */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 3,
+    /* ` a-o */
+    1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* p-z { | } ~ DEL */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+#ifdef MA_DMARC_SSE2
+/* Bit i set when s[i] (of 16) is not a VALCHAR. */
+static inline unsigned int dmarc_not_valchar16(const unsigned char *s)
 {
-    const size_t len = rec->text_len;
-    const unsigned int here = dmarc_mode_bit(rec->mode);
-    const ma_tag *seen[MA_DMARC_TAG_COUNT];
-    dmarc_pol_state pol[3];   /* p, sp, np */
-    const ma_tag *v = &tl->tags[0];
-    size_t i, k;
-    bool bad_policy;
+    const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f), semi = _mm_set1_epi8(';');
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    /* signed compares: bytes >= 0x80 are below 0x20 */
+    __m128i good = _mm_andnot_si128(_mm_cmpeq_epi8(v, semi),
+                                    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+    return ~(unsigned int)_mm_movemask_epi8(good) & 0xffffu;
+}
+#endif
 
-    memset(seen, 0, sizeof seen);
-    memset(pol, 0, sizeof pol);
+/* The end of a run of VALCHARs starting at pos: 16 bytes a step with SSE2
+   (the last step reads the input's final 16 bytes). */
+static size_t dmarc_tval_end(const unsigned char *s, size_t pos, size_t len)
+{
+#ifdef MA_DMARC_SSE2
+    unsigned int m;
 
-    /* v= first, exactly "DMARC1" (7489 6.3, 9989 4.7); before it only
-       whitespace (7489 6.6.3 step 2: records that "do not start with"
-       v= are discarded). */
-    if (!dmarc_word_is(v->name, v->name_len, "v")) {
-        for (i = 1; i < tl->count; i++)
-            if (dmarc_word_is(tl->tags[i].name, tl->tags[i].name_len, "v"))
-                return dmarc_fatal(err, MA_DMARC_REC_VERSION, MA_DMARC_TAG_V, tl->tags[i].offset,
-                                   "v= is not the first tag");
-        return dmarc_fatal(err, MA_DMARC_REC_VERSION, MA_DMARC_TAG_V, v->offset,
-                           "the record does not start with v=");
+    while (len - pos >= 16) {
+        m = dmarc_not_valchar16(s + pos);
+        if (m != 0)
+            return pos + (size_t)__builtin_ctz(m);
+        pos += 16;
     }
-    for (i = 0; i < v->offset; i++)
-        if (!dmarc_is_space((unsigned char)rec->text[i]))
-            return dmarc_fatal(err, MA_DMARC_REC_VERSION, MA_DMARC_TAG_V, i,
-                               "the record does not start with v=");
-    if (v->value_len != 6 || memcmp(v->value, "DMARC1", 6) != 0)
-        return dmarc_fatal(err, MA_DMARC_REC_VERSION, MA_DMARC_TAG_V,
-                           (size_t)(v->value - rec->text),
-                           "v= is not \"DMARC1\"");
-    seen[MA_DMARC_TAG_V] = v;
+    if (len >= 16 && pos < len) {
+        m = dmarc_not_valchar16(s + len - 16) >> (16 - (len - pos));
+        return m != 0 ? pos + (size_t)__builtin_ctz(m) : len;
+    }
+#endif
+    while (pos < len && (dmarc_tl_class[s[pos]] & DMARC_VC))
+        pos++;
+    return pos;
+}
 
-    for (i = 1; i < tl->count; i++) {
-        const ma_tag *t = &tl->tags[i];
-        ma_dmarc_tag kt = dmarc_tag_lookup(t->name, t->name_len);
-        const char *val = t->value;
-        size_t vn = t->value_len, voff = (size_t)(t->value - rec->text);
-        uint64_t num;
+/* Skip a run of whitespace (1*(WSP / FWS), or nothing) at *pos; false, with
+   *pos at the CR, when a CRLF is not followed by WSP. */
+static bool dmarc_skip_fws_run(const unsigned char *s, size_t len, size_t *pos)
+{
+    size_t i = *pos;
+    for (;;) {
+        if (i < len && ma__is_wsp(s[i])) {
+            i++;
+        } else if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n') {
+            if (i + 2 >= len || !ma__is_wsp(s[i + 2])) {
+                *pos = i;
+                return false;
+            }
+            i += 3;
+        } else {
+            break;
+        }
+    }
+    *pos = i;
+    return true;
+}
 
-        if (kt == MA_DMARC_TAG_NONE)
-            continue;   /* unknown tags MUST be ignored (7489 6.3, 9989 4.7) */
-        if (seen[kt] != NULL) {
-            /* RFC 6376 3.2: a repeated tag invalidates the list; names
-               compare case-insensitively here (see the top comment) */
-            err->reason = MA_DMARC_REC_SYNTAX;
-            dmarc_perr_tag(err, t->name, t->name_len);
-            ma__err_set(&err->e, (int64_t)t->offset, "duplicate tag \"%s\"",
-                        dmarc_tag_names[kt]);
+/* Bytes that may start whitespace: SP, HTAB, CR. */
+static const unsigned char dmarc_fws_start[256] = { [' '] = 1, ['\t'] = 1, ['\r'] = 1 };
+
+/* dmarc_skip_fws_run(), with the usual cases inline: nothing to skip, or
+   one SP before something else. */
+static inline bool dmarc_skip_fws(const unsigned char *s, size_t len, size_t *pos)
+{
+    size_t i = *pos;
+    if (i >= len || !dmarc_fws_start[s[i]])
+        return true;
+    if (s[i] == ' ' && (i + 1 >= len || !dmarc_fws_start[s[i + 1]])) {
+        *pos = i + 1;
+        return true;
+    }
+    return dmarc_skip_fws_run(s, len, pos);
+}
+
+/* Length of the well-formed non-ASCII UTF-8 sequence at s[0..avail), 0 when
+   malformed (RFC 3629 4). */
+static size_t dmarc_utf8_len(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t n, k;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (k = 2; k < n; k++)
+        if (s[k] < 0x80 || s[k] > 0xbf)
+            return 0;
+    return n;
+}
+
+/* Describe the byte at an unexpected position (the tag-list's texts). */
+static void dmarc_err_char(ma_errbuf *err, size_t off, const unsigned char *s, size_t len,
+                           const char *where)
+{
+    if (off >= len) {
+        ma__err_set(err, (int64_t)off, "tag-list: unexpected end of input %s", where);
+    } else if (s[off] == '\r' && off + 1 < len && s[off + 1] == '\n') {
+        ma__err_set(err, (int64_t)off, "tag-list: CRLF not followed by whitespace %s", where);
+    } else if (s[off] == '\r' || s[off] == '\n') {
+        ma__err_set(err, (int64_t)off, "tag-list: bare %s %s", s[off] == '\r' ? "CR" : "LF",
+                    where);
+    } else if (s[off] >= 0x21 && s[off] <= 0x7e) {
+        ma__err_set(err, (int64_t)off, "tag-list: unexpected character '%c' %s", s[off], where);
+    } else {
+        ma__err_set(err, (int64_t)off, "tag-list: unexpected byte 0x%02x %s", s[off], where);
+    }
+}
+
+/*
+ * Read the whole list.  Returns MA_OK (the tags were all seen; P->dup,
+ * P->sem and the oom flags tell the rest), MA_ESYNTAX (not a tag-list: err->e
+ * set) or MA_ELIMIT (more than MA_LIMIT_TAGS tags: err->e set).
+ */
+static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
+{
+    const unsigned char *s = (const unsigned char *)P->s;
+    const size_t len = P->len;
+    const uint64_t max_tags = ma__limit(P->ctx, MA_LIMIT_TAGS);
+    size_t pos = 0;
+
+    for (;;) {
+        size_t name_start, name_len, value_start, value_end;
+
+        /* [FWS] before the tag name */
+        if (!dmarc_skip_fws(s, len, &pos)) {
+            dmarc_err_char(&err->e, pos, s, len, "before a tag name");
             return MA_ESYNTAX;
         }
-        seen[kt] = t;
-        if (!(dmarc_tag_modes[kt] & here)) {
-            dmarc_issue(rec, MA_DMARC_REC_NOT_IN_MODE, kt, t->offset);
+        if (pos == len) {
+            /* the end: after a ";" (and whitespace), but the list needs a tag */
+            if (P->ntags == 0) {
+                ma__err_set(&err->e, (int64_t)pos, "tag-list: no tags");
+                return MA_ESYNTAX;
+            }
+            return MA_OK;
+        }
+        if (s[pos] == ';') {
+            /* an empty tag-spec, tolerated */
+            if (P->ntags == 0 && P->first_semi == SIZE_MAX)
+                P->first_semi = pos;
+            pos++;
             continue;
         }
-        switch (kt) {
-        case MA_DMARC_TAG_P:
-        case MA_DMARC_TAG_SP:
-        case MA_DMARC_TAG_NP: {
-            ma_dmarc_policy p = dmarc_parse_policy(val, vn);
-            dmarc_pol_state *st = &pol[kt == MA_DMARC_TAG_P ? 0 : kt == MA_DMARC_TAG_SP ? 1 : 2];
-            st->present = true;
-            st->valid = p != MA_DMARC_POLICY_UNSET;
-            st->off = voff;
-            if (!st->valid)
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-            if (kt == MA_DMARC_TAG_P) {
-                rec->p = p;
-                /* 7489 6.3: "v" and "p" "MUST appear in that order";
-                   6.4: p= right after v= */
-                if (rec->mode == MA_DMARC_MODE_7489 && i != 1)
-                    dmarc_issue(rec, MA_DMARC_REC_P_ORDER, kt, t->offset);
-            } else if (kt == MA_DMARC_TAG_SP) {
-                rec->sp = p;
-            } else {
-                rec->np = p;
-            }
-            break;
+
+        /* tag-name = ALPHA *ALNUMPUNC */
+        if (!ma__is_alpha(s[pos])) {
+            dmarc_err_char(&err->e, pos, s, len, "at the start of a tag name");
+            return MA_ESYNTAX;
         }
-        case MA_DMARC_TAG_ADKIM:
-        case MA_DMARC_TAG_ASPF: {
-            ma_dmarc_align a = dmarc_parse_align(val, vn);
-            if (a == MA_DMARC_ALIGN_UNSET)
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-            if (kt == MA_DMARC_TAG_ADKIM)
-                rec->adkim = a;
+        name_start = pos++;
+        while (pos < len && (dmarc_tl_class[s[pos]] & DMARC_NC))
+            pos++;
+        name_len = pos - name_start;
+
+        /* [FWS] "=" [FWS] */
+        if (!dmarc_skip_fws(s, len, &pos)) {
+            dmarc_err_char(&err->e, pos, s, len, "after a tag name");
+            return MA_ESYNTAX;
+        }
+        if (pos >= len || s[pos] != '=') {
+            int nl = (int)(name_len > 64 ? 64 : name_len);
+            if (pos < len && s[pos] >= 0x21 && s[pos] <= 0x7e)
+                ma__err_set(&err->e, (int64_t)pos,
+                            "tag-list: expected '=' after tag name \"%.*s\", found '%c'", nl,
+                            P->s + name_start, s[pos]);
             else
-                rec->aspf = a;
-            break;
+                ma__err_set(&err->e, (int64_t)pos,
+                            "tag-list: expected '=' after tag name \"%.*s\"", nl,
+                            P->s + name_start);
+            return MA_ESYNTAX;
         }
-        case MA_DMARC_TAG_T:
-            if (dmarc_word_is(val, vn, "y"))
-                rec->t = MA_DMARC_YN_Y;
-            else if (dmarc_word_is(val, vn, "n"))
-                rec->t = MA_DMARC_YN_N;
-            else
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-            break;
-        case MA_DMARC_TAG_PSD:
-            if (dmarc_word_is(val, vn, "y"))
-                rec->psd = MA_DMARC_PSD_Y;
-            else if (dmarc_word_is(val, vn, "n"))
-                rec->psd = MA_DMARC_PSD_N;
-            else if (dmarc_word_is(val, vn, "u"))
-                rec->psd = MA_DMARC_PSD_U;
-            else
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-            break;
-        case MA_DMARC_TAG_PCT:
-            /* 1*3DIGIT, "between 0 and 100, inclusive" (7489 6.3, 6.4) */
-            if (dmarc_parse_uint(val, vn, 3, 100, &num)) {
-                rec->has_pct = 1;
-                rec->pct = (unsigned int)num;
+        pos++;
+        if (!dmarc_skip_fws(s, len, &pos)) {
+            dmarc_err_char(&err->e, pos, s, len, "after '='");
+            return MA_ESYNTAX;
+        }
+
+        /* tag-value: tvals separated by whitespace runs; trailing whitespace
+           is not part of the value */
+        value_start = value_end = pos;
+        while (pos < len && s[pos] != ';') {
+            unsigned char c = s[pos];
+            if (c >= 0x21 && c <= 0x7e) {
+                pos = dmarc_tval_end(s, pos + 1, len);
+                value_end = pos;
+            } else if (c >= 0x80) {
+                size_t n = dmarc_utf8_len(s + pos, len - pos);
+                if (n == 0) {
+                    ma__err_set(&err->e, (int64_t)pos,
+                                "tag-list: malformed UTF-8 in the value of tag \"%.*s\"",
+                                (int)(name_len > 64 ? 64 : name_len), P->s + name_start);
+                    return MA_ESYNTAX;
+                }
+                pos += n;
+                value_end = pos;
+            } else if (ma__is_wsp(c) || c == '\r' || c == '\n') {
+                size_t before = pos;
+                if (!dmarc_skip_fws(s, len, &pos) || pos == before) {
+                    dmarc_err_char(&err->e, pos, s, len, "in a tag value");
+                    return MA_ESYNTAX;
+                }
             } else {
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
+                ma__err_set(&err->e, (int64_t)pos,
+                            "tag-list: invalid byte 0x%02x in the value of tag \"%.*s\"", c,
+                            (int)(name_len > 64 ? 64 : name_len), P->s + name_start);
+                return MA_ESYNTAX;
             }
-            break;
-        case MA_DMARC_TAG_RI:
-            /* "32-bit unsigned integer" (7489 6.3), 1*DIGIT (6.4): leading
-               zeros allowed, so the digit count is bounded only by the
-               record; the value must fit */
-            if (dmarc_parse_uint(val, vn, SIZE_MAX, UINT32_MAX, &num)) {
-                rec->has_ri = 1;
-                rec->ri = (uint32_t)num;
-            } else {
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-            }
-            break;
-        case MA_DMARC_TAG_FO:
-            rec->fo = dmarc_parse_fo(val, vn, rec->mode);
-            if (rec->fo == 0)
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-            break;
-        case MA_DMARC_TAG_RF: {
-            unsigned int known;
-            bool unknown;
-            if (!dmarc_parse_rf(val, vn, &known, &unknown)) {
-                dmarc_issue(rec, MA_DMARC_REC_BAD_VALUE, kt, voff);
-                break;
-            }
-            if (unknown)
-                dmarc_issue(rec, MA_DMARC_REC_UNKNOWN_FORMAT, kt, voff);
-            rec->rf = known;
+        }
+
+        if ((uint64_t)P->ntags >= max_tags) {
+            ma__err_set(&err->e, (int64_t)name_start, "tag-list: more than %llu tags",
+                        (unsigned long long)max_tags);
+            return MA_ELIMIT;
+        }
+        dmarc_tag(P, P->s + name_start, name_len, name_start, P->s + value_start,
+                  value_end - value_start);
+
+        if (pos == len)
+            return MA_OK;
+        pos++;   /* the ";" */
+    }
+}
+
+/*
+ * After a well-formed list without fatal errors: the policy rules.
+ * 7489 6.6.3 step 6 and 9989 4.10.1: an invalid p= or sp= (9989: or np=),
+ * or under 7489 a missing p=, gives p=none when rua= has a valid URI, and
+ * no DMARC processing otherwise.  9989 4.7: an absent p= alone is p=none.
+ */
+static int dmarc_policy_rules(dmarc_parser *P, ma_dmarc_perr *err)
+{
+    static const ma_dmarc_tag pol_tags[3] = { MA_DMARC_TAG_P, MA_DMARC_TAG_SP, MA_DMARC_TAG_NP };
+    ma_dmarc_record *rec = P->rec;
+    ma_dmarc_tag at = MA_DMARC_TAG_P;
+    size_t off = P->len;   /* a missing p= is reported at the end */
+    const bool bad_policy = P->bad_policy;
+    size_t k;
+
+    if (!bad_policy && !(rec->mode == MA_DMARC_MODE_7489 && !P->pol[0].present))
+        return MA_OK;
+    for (k = 0; k < 3; k++)
+        if (P->pol[k].present && !P->pol[k].valid) {
+            at = pol_tags[k];
+            off = P->pol[k].off;
             break;
         }
-        case MA_DMARC_TAG_RUA:
-        case MA_DMARC_TAG_RUF:
-            dmarc_parse_urilist(ctx, rec, kt, val, vn);
-            break;
-        default:
-            break;
+    if (P->uris[0].n == 0) {
+        const char *name = dmarc_tag_names[at];
+        err->reason = bad_policy ? MA_DMARC_REC_BAD_POLICY : MA_DMARC_REC_NO_POLICY;
+        dmarc_perr_tag(err, name, strlen(name));
+        if (!bad_policy)
+            ma__err_set(&err->e, (int64_t)P->len, "%s",
+                        "no p= tag and no valid rua= URI (RFC 7489 6.6.3)");
+        else
+            ma__err_set(&err->e, (int64_t)off, "%s",
+                        at == MA_DMARC_TAG_P    ? "invalid p= and no valid rua= URI"
+                        : at == MA_DMARC_TAG_SP ? "invalid sp= and no valid rua= URI"
+                                                : "invalid np= and no valid rua= URI");
+        return MA_ESYNTAX;
+    }
+    rec->p = MA_DMARC_POLICY_NONE;
+    rec->sp = MA_DMARC_POLICY_UNSET;
+    rec->np = MA_DMARC_POLICY_UNSET;
+    rec->policy_fallback = 1;
+    dmarc_issue(rec, MA_DMARC_REC_POLICY_FALLBACK, at, off);
+    return MA_OK;
+}
+
+/* The text and both URI lists in one block: the record's memory. */
+static int dmarc_keep(dmarc_parser *P)
+{
+    ma_dmarc_record *rec = P->rec;
+    const size_t n0 = P->uris[0].n, n1 = P->uris[1].n, len = P->len;
+    ma_dmarc_uri *u;
+    char *text;
+    size_t i, head;
+
+    /* n0 + n1 <= 2 * max_uris, each list held in memory already */
+    head = (n0 + n1) * sizeof *u;
+    if (len >= SIZE_MAX - head)
+        return MA_ENOMEM;
+    u = ma__alloc(P->ctx, head + len + 1);
+    if (u == NULL)
+        return MA_ENOMEM;
+    text = (char *)(u + n0 + n1);
+    if (len)
+        memcpy(text, P->s, len);
+    text[len] = '\0';
+    for (i = 0; i < n0; i++) {
+        u[i] = P->uris[0].v[i];
+        u[i].uri = text + (u[i].uri - P->s);
+    }
+    for (i = 0; i < n1; i++) {
+        u[n0 + i] = P->uris[1].v[i];
+        u[n0 + i].uri = text + (u[n0 + i].uri - P->s);
+    }
+    rec->mem = u;
+    rec->text = text;
+    rec->text_len = len;
+    rec->rua = n0 ? u : NULL;
+    rec->nrua = rec->cap_rua = n0;
+    rec->ruf = n1 ? u + n0 : NULL;
+    rec->nruf = rec->cap_ruf = n1;
+    return MA_OK;
+}
+
+/*
+ * The outcome, in the order the rules rank the faults: the tag-list's own
+ * errors (found while reading it, the first one ends the scan), then a
+ * duplicate name, then the DMARC errors, then the policy rules; in strict
+ * mode any issue but NOT_IN_MODE after that.  Keeps the record or empties
+ * it, and frees what the parser borrowed from the heap.
+ */
+static int dmarc_finish(dmarc_parser *P, int rc, unsigned int flags, ma_dmarc_perr *err)
+{
+    ma_dmarc_record *rec = P->rec;
+
+    if (rc == MA_ESYNTAX || rc == MA_ELIMIT) {
+        err->reason = rc == MA_ELIMIT ? MA_DMARC_REC_LIMIT : MA_DMARC_REC_SYNTAX;
+        if (err->e.offset < 0 || (uint64_t)err->e.offset > P->len)
+            err->e.offset = (int64_t)P->len;
+        dmarc_perr_tag_at(err, P->s, P->len, err->e.offset);
+        rc = MA_ESYNTAX;
+    } else if (P->names_oom) {
+        rc = MA_ENOMEM;
+    } else if (P->dup) {
+        /* RFC 6376 3.2: "if a tag name does occur more than once, the
+           entire tag-list is invalid" */
+        err->reason = MA_DMARC_REC_SYNTAX;
+        ma__err_set(&err->e, (int64_t)P->dup_off, "tag-list: duplicate tag \"%.*s\"",
+                    (int)(P->dup_len > 64 ? 64 : P->dup_len), P->dup_name);
+        dmarc_perr_tag_at(err, P->s, P->len, err->e.offset);
+        rc = MA_ESYNTAX;
+    } else if (P->sem == DMARC_SEM_NOT_V) {
+        err->reason = MA_DMARC_REC_VERSION;
+        dmarc_perr_tag(err, "v", 1);
+        ma__err_set(&err->e, (int64_t)P->sem_off, "%s",
+                    P->sem_v_later ? "v= is not the first tag"
+                                   : "the record does not start with v=");
+        rc = MA_ESYNTAX;
+    } else if (P->sem == DMARC_SEM_FATAL) {
+        err->reason = P->sem_reason;
+        dmarc_perr_tag(err, P->sem_tag, P->sem_tag_len);
+        if (P->sem_text != NULL)
+            ma__err_set(&err->e, (int64_t)P->sem_off, "%s", P->sem_text);
+        else
+            ma__err_set(&err->e, (int64_t)P->sem_off, "duplicate tag \"%s\"",
+                        dmarc_tag_names[P->sem_dup]);
+        rc = MA_ESYNTAX;
+    } else {
+        rc = dmarc_policy_rules(P, err);
+        if (rc == MA_OK && P->uris_oom)
+            rc = MA_ENOMEM;
+        if (rc == MA_OK && (flags & MA_DMARC_PARSE_STRICT) && rec->nerrors > 0) {
+            const ma_dmarc_issue *is = &rec->first_error;
+            const char *name = dmarc_tag_names[is->tag];
+            err->reason = is->reason;
+            dmarc_perr_tag(err, name, strlen(name));
+            ma__err_set(&err->e, (int64_t)is->offset, "%s=: %s", name,
+                        ma__dmarc_rec_reason_str(is->reason));
+            rc = MA_ESYNTAX;
         }
+        if (rc == MA_OK)
+            rc = dmarc_keep(P);
     }
 
-    /* 7489 6.6.3 step 6 and 9989 4.10.1: an invalid p= or sp= (9989: or
-       np=), or under 7489 a missing p=, gives p=none when rua= has a
-       valid URI, and no DMARC processing otherwise.  9989 4.7: an absent
-       p= alone is p=none. */
-    bad_policy = false;
-    for (k = 0; k < 3; k++)
-        if (pol[k].present && !pol[k].valid)
-            bad_policy = true;
-    if (bad_policy || (rec->mode == MA_DMARC_MODE_7489 && !pol[0].present)) {
-        ma_dmarc_tag at = MA_DMARC_TAG_P;
-        size_t off = len;   /* a missing p= is reported at the end */
-        static const ma_dmarc_tag pol_tags[3] = { MA_DMARC_TAG_P, MA_DMARC_TAG_SP,
-                                                   MA_DMARC_TAG_NP };
-        for (k = 0; k < 3; k++)
-            if (pol[k].present && !pol[k].valid) {
-                at = pol_tags[k];
-                off = pol[k].off;
-                break;
-            }
-        if (rec->nrua == 0) {
-            if (!bad_policy)
-                return dmarc_fatal(err, MA_DMARC_REC_NO_POLICY, MA_DMARC_TAG_P, len,
-                                   "no p= tag and no valid rua= URI (RFC 7489 6.6.3)");
-            return dmarc_fatal(err, MA_DMARC_REC_BAD_POLICY, at, off,
-                               at == MA_DMARC_TAG_P    ? "invalid p= and no valid rua= URI"
-                               : at == MA_DMARC_TAG_SP ? "invalid sp= and no valid rua= URI"
-                                                       : "invalid np= and no valid rua= URI");
+    if (P->names != NULL && P->names != P->names_local)
+        ma__free(P->ctx, P->names);
+    if (P->uris[0].v != P->uris[0].local)
+        ma__free(P->ctx, P->uris[0].v);
+    if (P->uris[1].v != P->uris[1].local)
+        ma__free(P->ctx, P->uris[1].v);
+    if (rc != MA_OK) {
+        ma__dmarc_record_init(rec, rec->mode);
+        if (rc == MA_ENOMEM) {
+            dmarc_perr_clear(err);
+            ma__err_set(&err->e, -1, "out of memory");
         }
-        rec->p = MA_DMARC_POLICY_NONE;
-        rec->sp = MA_DMARC_POLICY_UNSET;
-        rec->np = MA_DMARC_POLICY_UNSET;
-        rec->policy_fallback = 1;
-        dmarc_issue(rec, MA_DMARC_REC_POLICY_FALLBACK, at, off);
     }
-    return MA_OK;
+    return rc;
 }
 
 int ma__dmarc_record_parse(ma_dmarc_record *rec, const ma_ctx *ctx, const char *txt, size_t len,
                            ma_dmarc_mode mode, unsigned int flags, ma_dmarc_perr *err)
 {
-    ma_taglist tl = { 0 };
+    dmarc_parser P;
     uint64_t max_len;
     int rc;
 
@@ -821,54 +1548,37 @@ int ma__dmarc_record_parse(ma_dmarc_record *rec, const ma_ctx *ctx, const char *
                     (unsigned long long)max_len);
         return MA_ESYNTAX;
     }
-
-    rec->text = ma__strndup(ctx, len ? txt : "", len);
-    if (rec->text == NULL) {
-        ma__err_set(&err->e, -1, "out of memory");
-        return MA_ENOMEM;
-    }
-    rec->text_len = len;
     rec->max_uris = (size_t)ma__limit(ctx, MA_LIMIT_DMARC_URIS);
 
-    rc = ma__taglist_parse(&tl, ctx, rec->text, len, MA_TAGLIST_ALLOW_EMPTY_SPEC, &err->e);
-    if (rc == MA_ESYNTAX || rc == MA_ELIMIT) {
-        err->reason = rc == MA_ELIMIT ? MA_DMARC_REC_LIMIT : MA_DMARC_REC_SYNTAX;
-        if (err->e.offset < 0 || (uint64_t)err->e.offset > len)
-            err->e.offset = (int64_t)len;
-        dmarc_perr_tag_at(err, rec->text, len, err->e.offset);
-        rc = MA_ESYNTAX;
-        goto fail;
-    }
-    if (rc != MA_OK)
-        goto fail;
+    /* Only what the scan reads before it writes is set here: the URI
+       lists' and the name set's storage stays uninitialised. */
+    P.ctx = ctx;
+    P.rec = rec;
+    P.s = len ? txt : "";
+    P.len = len;
+    P.here = dmarc_mode_bit(mode);
+    P.ntags = 0;
+    P.first_semi = SIZE_MAX;
+    P.uris[0].v = P.uris[0].local;
+    P.uris[0].n = 0;
+    P.uris[0].cap = DMARC_URIS_LOCAL;
+    P.uris[1].v = P.uris[1].local;
+    P.uris[1].n = 0;
+    P.uris[1].cap = DMARC_URIS_LOCAL;
+    memset(P.pol, 0, sizeof P.pol);
+    P.bad_policy = false;
+    P.known_set = 0;
+    P.names = NULL;
+    P.names_mask = 0;
+    P.nnames = 0;
+    P.names_oom = 0;
+    P.uris_oom = 0;
+    P.dup = false;
+    P.sem = DMARC_SEM_NONE;
+    P.sem_v_later = false;
 
-    rc = dmarc_parse_tags(ctx, rec, &tl, err);
-    if (rc == MA_OK && rec->oom)
-        rc = MA_ENOMEM;
-    if (rc != MA_OK)
-        goto fail;
-
-    if ((flags & MA_DMARC_PARSE_STRICT) && rec->nerrors > 0) {
-        const ma_dmarc_issue *is = &rec->first_error;
-        const char *name = dmarc_tag_names[is->tag];
-        err->reason = is->reason;
-        dmarc_perr_tag(err, name, strlen(name));
-        ma__err_set(&err->e, (int64_t)is->offset, "%s=: %s", name,
-                    ma__dmarc_rec_reason_str(is->reason));
-        rc = MA_ESYNTAX;
-        goto fail;
-    }
-    ma__taglist_free(&tl, ctx);
-    return MA_OK;
-
-fail:
-    ma__taglist_free(&tl, ctx);
-    ma__dmarc_record_free(rec, ctx);
-    if (rc == MA_ENOMEM) {
-        dmarc_perr_clear(err);
-        ma__err_set(&err->e, -1, "out of memory");
-    }
-    return rc;
+    rc = dmarc_scan(&P, err);
+    return dmarc_finish(&P, rc, flags, err);
 }
 
 /* ------------------------------------------------------- effective values */

@@ -175,13 +175,15 @@ typedef struct ma_dmarc_uri {
  * absent).  Read values through the effective-value functions below, which
  * apply defaults and the mode.
  *
- * A parsed record owns text (a copy of the input) and the URI spans point
- * into it.  A record built by a tool (ma__dmarc_record_init, then fields
- * set) has text NULL and its URI spans borrow the tool's memory.
+ * A parsed record owns one block of memory (mem): its URI lists, then text
+ * (a copy of the input), into which the URI spans point.  A record built
+ * by a tool (ma__dmarc_record_init, then fields set) has mem and text NULL
+ * and its lists and URI spans borrow the tool's memory.
  */
 typedef struct ma_dmarc_record {
     ma_dmarc_mode mode;
-    char *text;                  /* owned copy of the parsed input, or NULL */
+    void *mem;                   /* what a parsed record owns (freed by _free), or NULL */
+    char *text;                  /* the copy of the parsed input (in mem), or NULL */
     size_t text_len;
 
     ma_dmarc_policy p, sp, np;
@@ -194,23 +196,25 @@ typedef struct ma_dmarc_record {
     unsigned int rf;             /* MA_DMARC_RF_* bits, 0: absent (7489) */
     int has_ri;                  /* 7489 */
     uint32_t ri;
-    ma_dmarc_uri *rua;           /* owned by a parsed record (grown as URIs come) */
+    ma_dmarc_uri *rua;           /* in mem for a parsed record (NULL when none) */
     size_t nrua, cap_rua;        /* valid URIs kept, room */
     ma_dmarc_uri *ruf;
     size_t nruf, cap_ruf;
     size_t max_uris;             /* parse: MA_LIMIT_DMARC_URIS; write: 0 means no bound */
-    int oom;                     /* parse: a URI list could not grow */
 
     /* What the parser did (not compared by ma__dmarc_record_equal). */
     int policy_fallback;         /* the p=none fallback was applied */
-    ma_dmarc_issue issues[MA_DMARC_MAX_ISSUES];
     size_t nissues;
     int issues_dropped;          /* more issues than MA_DMARC_MAX_ISSUES */
     size_t nerrors;              /* issues other than NOT_IN_MODE, dropped ones included */
     ma_dmarc_issue first_error;  /* the first of those (kept even when dropped) */
+    /* Last: only the first nissues are meaningful, and init and free
+       leave the array alone. */
+    ma_dmarc_issue issues[MA_DMARC_MAX_ISSUES];
 } ma_dmarc_record;
 
-/* An empty record of the given mode (all tags absent), for the writer. */
+/* An empty record of the given mode (all tags absent, no issues), for the
+   writer.  issues[] is not cleared: entries from nissues on mean nothing. */
 void ma__dmarc_record_init(ma_dmarc_record *rec, ma_dmarc_mode mode);
 
 /* ------------------------------------------------------------------ parse */
