@@ -1456,9 +1456,110 @@ static void rsa_keys(void)
 
 /* ===================================================================== main */
 
+/*
+ * One TXT answer read by two evaluators: "include:_dmarc.example.com"
+ * makes SPF read the DMARC record's answer.  Each evaluator keeps what it
+ * learns of an answer in a memo attached to it; another kind's memo must
+ * never be taken for one's own (it crashed SPF, and turned a DMARC pass
+ * into none), whichever evaluator reads the answer first.
+ */
+static void memo_kinds(void)
+{
+    static const char zt[] =
+        "example.com. 300 IN TXT \"v=spf1 include:_dmarc.example.com -all\"\n"
+        "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=reject\"\n";
+    int order;
+
+    for (order = 0; order < 2; order++) {
+        ma_static_zone *z = NULL;
+        ma_resolver *rs = NULL;
+        ma_job *spf = NULL, *dm = NULL;
+        ma_spf_params p;
+        int k, spf_res = -1, dm_res = -1;
+
+        ma_static_zone_new(&z, c);
+        ma_static_zone_load(z, zt, strlen(zt), NULL);
+        ma_resolver_static_new(&rs, c, z);
+        for (k = 0; k < 2; k++) {
+            if ((k == 0) == (order == 0)) {
+                ma_dmarc_job_new(&dm, c, NULL);
+                ma_dmarc_job_set_author(dm, "example.com");
+                ma_dmarc_job_add_dkim(dm, MA_DKIM_PASS, "example.com", 0);
+                if (ma_job_run(dm, rs) == MA_JOB_DONE)
+                    dm_res = (int)ma_dmarc_job_result(dm);
+            } else {
+                ma_spf_params_init(&p, MA_SPF_PARAMS_VERSION);
+                ma_ip_parse(&p.ip, "192.0.2.1", 9);
+                p.sender = "user@example.com";
+                ma_spf_job_new(&spf, c, &p);
+                if (ma_job_run(spf, rs) == MA_JOB_DONE)
+                    spf_res = (int)ma_spf_job_result(spf);
+            }
+        }
+        OKF(spf_res == MA_SPF_PERMERROR,
+            "memo kinds (%s first): SPF including a DMARC record's name: permerror (the included "
+            "domain has no SPF record)", order == 0 ? "DMARC" : "SPF");
+        OKF(dm_res == MA_DMARC_PASS, "memo kinds (%s first): DMARC still reads its record: pass",
+            order == 0 ? "DMARC" : "SPF");
+        ma_job_free(spf);
+        ma_job_free(dm);
+        ma_resolver_free(rs);
+        ma_static_zone_free(z);
+    }
+}
+
+/* A PTR answer naming the root: SPF's ptr never asks the root's address. */
+static void ptr_root(void)
+{
+    static const char zt[] =
+        "root-ptr.example. 300 IN TXT \"v=spf1 ptr -all\"\n"
+        "1.2.0.192.in-addr.arpa. 300 IN PTR .\n";
+    ma_static_zone *z = NULL;
+    ma_resolver *rs = NULL;
+    ma_job *j = NULL;
+    ma_spf_params p;
+    int rc, rounds = 0, empty = 0;
+
+    ma_static_zone_new(&z, c);
+    ma_static_zone_load(z, zt, strlen(zt), NULL);
+    ma_resolver_static_new(&rs, c, z);
+    ma_spf_params_init(&p, MA_SPF_PARAMS_VERSION);
+    ma_ip_parse(&p.ip, "192.0.2.1", 9);
+    p.sender = "user@root-ptr.example";
+    ma_spf_job_new(&j, c, &p);
+    for (rc = ma_job_step(j); rc == MA_JOB_NEED_DNS && rounds < 20; rc = ma_job_step(j), rounds++) {
+        const ma_dns_question *const *qs;
+        size_t n, i;
+        uint32_t ids[16];
+        char names[16][256];
+        ma_dns_type types[16];
+        ma_job_questions(j, &qs, &n);
+        for (i = 0; i < n && i < 16; i++) {
+            ids[i] = ma_dns_question_id(qs[i]);
+            snprintf(names[i], sizeof names[i], "%s", ma_dns_question_name(qs[i]));
+            types[i] = ma_dns_question_type(qs[i]);
+            empty |= names[i][0] == '\0';
+        }
+        for (i = 0; i < n && i < 16; i++) {
+            ma_dns_answer *a = NULL;
+            if (ma_resolver_resolve(rs, names[i], types[i], &a) == MA_OK)
+                ma_job_answer(j, ids[i], a);
+            ma_dns_answer_free(a);
+        }
+    }
+    ok(rc == MA_JOB_DONE && ma_spf_job_result(j) == MA_SPF_FAIL,
+       "SPF ptr with a PTR to the root: no validated name, -all: fail");
+    ok(!empty, "SPF ptr with a PTR to the root: no question about the root's address");
+    ma_job_free(j);
+    ma_resolver_free(rs);
+    ma_static_zone_free(z);
+}
+
 int main(void)
 {
     regress_setup();
+    memo_kinds();
+    ptr_root();
     dns_txt_sizes();
     dns_records();
     dns_fail_each();

@@ -168,34 +168,50 @@ static int ma_domain_add_idn_label(ma_dname *dn, char *s, size_t len, unsigned i
     return rc;
 }
 
+/* Bytes of names in normal form: 1 a-z, 0-9 and '-', 2 '_', 3 '.', 0 others. */
+static const unsigned char ma_domain_class[256] = {
+    ['-'] = 1, ['.'] = 3, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['_'] = 2, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
+    ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
+    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 /*
  * Whether s is already in normal form: lower-case LDH labels (and '_' when
  * allowed) of 1-63 octets, no '-' at a label's ends, no A-label to check,
  * at most MA_DOMAIN_MAX octets.  *labels gets their number.  Most names
- * are, and need no copy.
+ * are, and need no copy.  Reads a run of label bytes at a time.
  */
 static bool ma_domain_plain(const char *s, size_t len, unsigned int flags, size_t *labels)
 {
-    size_t i, start = 0, n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, start = 0, n = 0;
     bool under = (flags & MA_DOMAIN_ALLOW_UNDERSCORE) != 0;
 
     if (len == 0 || len > MA_DOMAIN_MAX)
         return false;
-    for (i = 0; i <= len; i++) {
-        unsigned char c = i < len ? (unsigned char)s[i] : '.';
-        if (c == '.') {
-            size_t l = i - start;
-            if (l == 0 || l > MA_LABEL_MAX || s[start] == '-' || s[i - 1] == '-')
+    for (;;) {
+        size_t l;
+        while (i < len && ma_domain_class[p[i]] == 1)
+            i++;
+        if (i < len && ma_domain_class[p[i]] != 3) {
+            if (ma_domain_class[p[i]] != 2 || !under)
                 return false;
-            if (l >= 4 && s[start] == 'x' && s[start + 1] == 'n' && s[start + 2] == '-' &&
-                s[start + 3] == '-')
-                return false;
-            n++;
-            start = i + 1;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                     (c == '_' && under))) {
-            return false;
+            i++;
+            continue;
         }
+        /* the end of a label: at a dot or at the end */
+        l = i - start;
+        if (l == 0 || l > MA_LABEL_MAX || s[start] == '-' || s[i - 1] == '-')
+            return false;
+        if (l >= 4 && s[start] == 'x' && s[start + 1] == 'n' && s[start + 2] == '-' &&
+            s[start + 3] == '-')
+            return false;
+        n++;
+        if (i == len)
+            break;
+        start = ++i;
     }
     *labels = n;
     return true;

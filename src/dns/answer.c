@@ -111,7 +111,10 @@ ma_dns_memo *ma__dns_answer_set_memo(const ma_dns_answer *a, ma_dns_memo *memo)
     if (__atomic_compare_exchange_n(&w->memo, &expected, memo, 0, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE))
         return memo;
-    return expected;
+    /* Another evaluator's memo (one TXT answer can be an SPF record to one
+       and a DMARC record to another, e.g. "include:_dmarc.example.com"):
+       never hand it out as this kind; the caller keeps its own privately. */
+    return expected->kind == memo->kind ? expected : NULL;
 }
 
 void ma_dns_answer_free(ma_dns_answer *a)

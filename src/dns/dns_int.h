@@ -50,9 +50,10 @@ ma_dns_memo *ma__dns_answer_memo(const ma_dns_answer *a, const void *kind);
 
 /*
  * Attach memo to a frozen answer unless one is there already.  Returns the
- * memo now attached: memo itself, or the one another thread attached first
- * (then the caller destroys its own).  NULL when the answer is not frozen
- * (the caller keeps and destroys memo).
+ * memo now attached: memo itself, or the one of the same kind another
+ * thread attached first (then the caller destroys its own).  NULL when the
+ * answer is not frozen, or carries a memo of another kind (one TXT answer
+ * read by two evaluators): the caller keeps and destroys memo.
  */
 ma_dns_memo *ma__dns_answer_set_memo(const ma_dns_answer *a, ma_dns_memo *memo);
 
@@ -146,9 +147,9 @@ struct ma_job {
     ma_dns_question **qs;    /* every question asked, by id - 1 (arena) */
     size_t nqs;
     size_t qcap;
-    const ma_dns_question **outstanding; /* scratch for ma_job_questions() (arena) */
+    const ma_dns_question **outstanding; /* scratch for ma_job_questions() (arena; NULL until a question waits) */
     uint32_t *qtab;          /* open-addressing index of qs by hash: id, 0 empty (arena) */
-    size_t qtab_mask;        /* slots - 1; slots = 2 * qcap */
+    size_t qtab_mask;        /* slots - 1; slots = 4 * qcap */
     size_t npending;
     int status;              /* 0 running, MA_JOB_DONE, or <0 failed */
     int started;

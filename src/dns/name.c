@@ -21,9 +21,26 @@ uint64_t ma__hash(const void *data, size_t len, uint64_t seed)
         p += 8;
         len -= 8;
     }
+    /* The last 0-7 bytes as memcpy(&w, p, len) into a zeroed w would give
+       them, without a call for the variable length. */
     w = 0;
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + len - 4, 4);
+        /* hi holds bytes len-4 .. len-1: keep the ones past the first 4 */
+        w = (uint64_t)lo | (((uint64_t)hi >> (8 * (8 - len))) << 32);
+    } else {
+        size_t i;
+        for (i = 0; i < len; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+    }
+#else
     if (len)
         memcpy(&w, p, len);
+#endif
     h = (h ^ w) * k;
     h ^= h >> 32;
     return h;
@@ -156,22 +173,25 @@ static const unsigned char ma_canon_class[256] = {
     ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
-/* Read-only, and cheaper than a rewrite (see dns_int.h). */
+/* Read-only, and cheaper than a rewrite (see dns_int.h): one run of label
+   bytes at a time. */
 int ma__dns_name_is_canon(const char *name, size_t len)
 {
     const unsigned char *p = (const unsigned char *)name;
-    size_t i, start = 0;
+    size_t i = 0, start = 0;
     if (len == 0 || len > 253)
         return 0;
-    for (i = 0; i < len; i++) {
-        unsigned char k = ma_canon_class[p[i]];
-        if (k == 1)
-            continue;
-        if (k == 0 || i == start || i - start > 63)
+    for (;;) {
+        while (i < len && ma_canon_class[p[i]] == 1)
+            i++;
+        if (i == start || i - start > 63)
+            return 0; /* an empty label, or one over 63 octets */
+        if (i == len)
+            return 1;
+        if (ma_canon_class[p[i]] != 2)
             return 0;
-        start = i + 1;
+        start = ++i;
     }
-    return len - start > 0 && len - start <= 63;
 }
 
 int ma__dns_name_canon_fixed(char *buf, const char *name, size_t len, size_t *out_len)

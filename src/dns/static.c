@@ -51,12 +51,36 @@ static uint64_t ma_name_hash(const char *name, size_t len)
     return ma__dns_name_hash(name, len);
 }
 
+/* Whether a[0..len) and b[0..len) are the same bytes (names are short:
+   compared a word at a time, without a call). */
+static int ma_same_bytes(const char *a, const char *b, size_t len)
+{
+    uint64_t x, y;
+    size_t i;
+    if (len >= 8) {
+        /* Whole words, then the last 8 bytes (overlapping). */
+        for (i = 0; i + 8 < len; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return 0;
+        }
+        memcpy(&x, a + len - 8, 8);
+        memcpy(&y, b + len - 8, 8);
+        return x == y;
+    }
+    for (i = 0; i < len; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 static ma_static_node *ma_node_find(const ma_static_zone *z, const char *name, size_t len,
                                     uint64_t h)
 {
     ma_static_node *n;
     for (n = z->buckets[h & (z->nbuckets - 1)]; n != NULL; n = n->next)
-        if (n->hash == h && n->len == len && memcmp(n->name, name, len) == 0)
+        if (n->hash == h && n->len == len && ma_same_bytes(n->name, name, len))
             return n;
     return NULL;
 }
@@ -388,6 +412,10 @@ int ma_static_zone_add_txt(ma_static_zone *z, const char *name, const char *text
     ma_rec_value rec;
     if (z == NULL || name == NULL || (text == NULL && len > 0))
         return MA_EINVAL;
+    /* Refused before the owner name is made: a refused record must leave
+       no name behind (NODATA where NXDOMAIN is due). */
+    if ((uint64_t)len > ma__limit(z->ctx, MA_LIMIT_TXT_BYTES))
+        return MA_ELIMIT;
     memset(&rec, 0, sizeof rec);
     rec.text = text != NULL ? text : "";
     rec.len = len;
@@ -587,11 +615,25 @@ static int ma_static_resolve_canon(void *payload, const char *canon, size_t len,
                                    ma_dns_type type, ma_dns_answer **answer_out)
 {
     const ma_static_zone *z = payload;
+    const ma_static_node *n;
     int idx = ma_type_index(type);
     if (idx < 0)
         return MA_EINVAL;
-    return ma_static_answer(z, ma_node_find(z, canon, len, hash), canon, len, type, idx,
-                            answer_out);
+    n = ma_node_find(z, canon, len, hash);
+    if (n != NULL && n->fail_types == 0 && n->cname == NULL) {
+        /* The common case of ma_static_answer(): the node's records, with
+           a reference taken as ma_dns_answer_ref() takes it (an answer
+           handed out before is frozen already). */
+        ma_dns_answer *a = n->answers[idx] != NULL ? n->answers[idx] : z->nodata[idx];
+        if (a != NULL) {
+            __atomic_fetch_add(&a->refs, 1, __ATOMIC_RELAXED);
+            if (!__atomic_load_n(&a->frozen, __ATOMIC_ACQUIRE))
+                ma__dns_answer_freeze(a);
+        }
+        *answer_out = a;
+        return MA_OK;
+    }
+    return ma_static_answer(z, n, canon, len, type, idx, answer_out);
 }
 
 static void ma_static_destroy(void *payload)

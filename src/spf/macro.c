@@ -556,14 +556,75 @@ int ma__spf_is_toplabel(const char *s, size_t n)
 }
 
 /*
+ * Bytes of an expanded name, for ma_spf_domain_finish(): 0 not allowed
+ * (control, DEL, non-ASCII), 1 a byte canonical names keep as it is
+ * (a-z, 0-9, '-', '_'), 2 the dot, 3 any other printable byte (SP included).
+ */
+static const unsigned char ma_spf_fin_class[256] = {
+    [' '] = 3, ['!'] = 3, ['"'] = 3, ['#'] = 3, ['$'] = 3, ['%'] = 3, ['&'] = 3, ['\''] = 3,
+    ['('] = 3, [')'] = 3, ['*'] = 3, ['+'] = 3, [','] = 3, ['-'] = 1, ['.'] = 2, ['/'] = 3,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, [':'] = 3, [';'] = 3, ['<'] = 3, ['='] = 3, ['>'] = 3, ['?'] = 3,
+    ['@'] = 3, ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3,
+    ['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3,
+    ['P'] = 3, ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3,
+    ['X'] = 3, ['Y'] = 3, ['Z'] = 3, ['['] = 3, ['\\'] = 3, [']'] = 3, ['^'] = 3, ['_'] = 1,
+    ['`'] = 3, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+    ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1,
+    ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 3, ['|'] = 3, ['}'] = 3, ['~'] = 3,
+};
+
+static int ma_spf_domain_label_bad(ma_errbuf *err, const char *s, size_t n, int empty)
+{
+    ma__err_set(err, -1, "expanded domain '%.*s' has a label %s", (int)(n > 80 ? 80 : n), s,
+                empty ? "that is empty" : "longer than 63 characters");
+    return MA_ESYNTAX;
+}
+
+/* Bytes of a toplabel (section 12): 1 digit, 2 letter, 4 '-', 0 others. */
+static const unsigned char ma_spf_top_class[256] = {
+    ['-'] = 4, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2,
+    ['F'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2, ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2,
+    ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2, ['S'] = 2, ['T'] = 2, ['U'] = 2,
+    ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2, ['a'] = 2, ['b'] = 2, ['c'] = 2,
+    ['d'] = 2, ['e'] = 2, ['f'] = 2, ['g'] = 2, ['h'] = 2, ['i'] = 2, ['j'] = 2, ['k'] = 2,
+    ['l'] = 2, ['m'] = 2, ['n'] = 2, ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2, ['s'] = 2,
+    ['t'] = 2, ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2, ['y'] = 2, ['z'] = 2,
+};
+
+/* ma__spf_is_toplabel() for n > 0, by table. */
+static int ma_spf_toplabel(const unsigned char *s, size_t n)
+{
+    unsigned int seen = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned int k = ma_spf_top_class[s[i]];
+        if (k == 0)
+            return 0;
+        seen |= k;
+    }
+    if (seen & 4)
+        return s[0] != '-' && s[n - 1] != '-';
+    return (seen & 2) != 0;
+}
+
+/*
  * The domain-name rules of 7.3 on an expansion s[0..*n) (RFC 7208 7.3: one
  * trailing dot dropped; over 253 characters, labels dropped from the left),
  * then labels of 1-63 printable characters and a final toplabel.  Shortens
- * *n in place.  MA_OK or MA_ESYNTAX (err says why).
+ * *n in place and writes a NUL at s[*n] (so s must have room for one byte
+ * past the expansion).  MA_OK or MA_ESYNTAX (err says why; the first fault
+ * from the left is reported).  With MA_OK, *canon (when not NULL) is 1 when
+ * the result is a canonical DNS name as ma__dns_name_is_canon() defines
+ * it: the length and label rules hold already, so only the bytes decide.
  */
-static int ma_spf_domain_finish(char *s, size_t *np, ma_errbuf *err)
+static int ma_spf_domain_finish(char *s, size_t *np, int *canon, ma_errbuf *err)
 {
+    const unsigned char *p = (const unsigned char *)s, *q;
     size_t n = *np, i, label;
+    unsigned char seen = 0;
 
     /* 7.3: trailing dots "MUST be accepted"; one is removed. */
     if (n > 0 && s[n - 1] == '.')
@@ -592,28 +653,43 @@ static int ma_spf_domain_finish(char *s, size_t *np, ma_errbuf *err)
     }
     /* Labels of 1-63 printable characters (no control or non-ASCII bytes),
        the last one a toplabel (section 12). */
+    s[n] = '\0'; /* stops the runs below (class 0) */
     label = 0;
-    for (i = 0; i <= n; i++) {
-        unsigned char c = i < n ? (unsigned char)s[i] : '.';
-        if ((unsigned char)(c - 0x20) > 0x7e - 0x20) {
-            ma__err_set(err, -1, "expanded domain has a bad byte 0x%02x", c);
+    for (q = p;;) {
+        unsigned char k;
+        /* The common bytes first: letters, digits, '-', '_' (four at a
+           time while they last). */
+        while (ma_spf_fin_class[q[0]] == 1 && ma_spf_fin_class[q[1]] == 1 &&
+               ma_spf_fin_class[q[2]] == 1 && ma_spf_fin_class[q[3]] == 1)
+            q += 4;
+        while (ma_spf_fin_class[*q] == 1)
+            q++;
+        i = (size_t)(q - p);
+        if (i == n)
+            break;
+        k = ma_spf_fin_class[*q];
+        if (k == 0) {
+            ma__err_set(err, -1, "expanded domain has a bad byte 0x%02x", p[i]);
             return MA_ESYNTAX;
         }
-        if (c != '.')
-            continue;
-        if (i == label || i - label > 63) {
-            ma__err_set(err, -1, "expanded domain '%.*s' has a label %s", (int)(n > 80 ? 80 : n),
-                        s, i == label ? "that is empty" : "longer than 63 characters");
-            return MA_ESYNTAX;
-        }
-        if (i < n)
+        if (k == 2) {
+            if (i == label || i - label > 63)
+                return ma_spf_domain_label_bad(err, s, n, i == label);
             label = i + 1;
+        }
+        seen |= k;
+        q++;
     }
-    if (!ma__spf_is_toplabel(s + label, n - label)) {
+    /* The last label (n > 0, and s[n - 1] is not the removed dot). */
+    if (n == label || n - label > 63)
+        return ma_spf_domain_label_bad(err, s, n, n == label);
+    if (!ma_spf_toplabel(p + label, n - label)) {
         ma__err_set(err, -1, "expanded domain '%.*s' does not end in a valid top label",
                     (int)(n > 80 ? 80 : n), s);
         return MA_ESYNTAX;
     }
+    if (canon != NULL)
+        *canon = (seen & 1) == 0; /* no byte of class 3 (3 has bit 0; 2 does not) */
     return MA_OK;
 }
 
@@ -635,7 +711,7 @@ int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size
     if (rc != MA_OK)
         return rc;
     n = out->len - start;
-    rc = ma_spf_domain_finish(out->data + start, &n, err);
+    rc = ma_spf_domain_finish(out->data + start, &n, NULL, err);
     if (rc != MA_OK)
         n = 0;
     out->len = start + n;
@@ -661,14 +737,17 @@ static size_t ma_spf_m_quad(const unsigned char *a, char *buf)
     return n;
 }
 
-int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char *spec,
-                                size_t len, const ma_spf_macro_env *env, uint64_t limit,
-                                ma_errbuf *err)
+int ma__spf_expand_domain_fast(char *out, size_t cap, size_t *n_out, int *canon_out,
+                               const char *spec, size_t len, const ma_spf_macro_env *env,
+                               uint64_t limit, ma_errbuf *err)
 {
     size_t i = 0, n = 0;
 
     ma__err_clear(err);
     *n_out = 0;
+    if (cap == 0)
+        return MA__SPF_SLOW;
+    cap--; /* room for the NUL that ma_spf_domain_finish() writes */
     if (limit < cap)
         cap = (size_t)limit;
     while (i < len) {
@@ -676,69 +755,79 @@ int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char
         size_t vn;
         char tmp[80];
         if (spec[i] != '%') {
-            const char *pct = memchr(spec + i, '%', len - i);
-            vn = pct ? (size_t)(pct - (spec + i)) : len - i;
-            v = spec + i;
-            i += vn;
-        } else {
-            /* Only "%{x}" with a lower-case letter and no transformer. */
-            if (i + 3 >= len || spec[i + 1] != '{' || spec[i + 3] != '}')
-                return MA__SPF_SLOW;
-            switch (spec[i + 2]) {
-            case 's':
-                v = env->sender;
-                vn = env->sender_len;
-                break;
-            case 'l':
-                v = env->local;
-                vn = env->local_len;
-                break;
-            case 'o':
-                v = env->sender_domain;
-                vn = env->sender_domain_len;
-                break;
-            case 'd':
-                v = env->domain;
-                vn = env->domain_len;
-                break;
-            case 'h':
-                v = env->helo;
-                vn = env->helo_len;
-                break;
-            case 'i':
-            case 'v': {
-                /* As the general expander: a mapped client is its IPv4 self. */
-                ma_ip ip;
-                if (env->ip == NULL)
-                    return MA__SPF_SLOW;
-                if (!ma_ip_unmap_v4(env->ip, &ip))
-                    ip = *env->ip;
-                if (ip.family != MA_IP_V4 && ip.family != MA_IP_V6)
-                    return MA__SPF_SLOW;
-                if (spec[i + 2] == 'v') {
-                    v = ip.family == MA_IP_V4 ? "in-addr" : "ip6";
-                    vn = strlen(v);
-                    break;
-                }
-                vn = ip.family == MA_IP_V4 ? ma_spf_m_quad(ip.addr, tmp) : ma_spf_m_nibbles(&ip, tmp);
-                v = tmp;
-                break;
-            }
-            default:
-                return MA__SPF_SLOW;
-            }
-            if (v == NULL)
-                vn = 0;
-            i += 4;
+            /* A run of literal bytes, copied as it is scanned. */
+            do {
+                if (n == cap)
+                    return MA__SPF_SLOW; /* the general expander reports the limit */
+                out[n++] = spec[i++];
+            } while (i < len && spec[i] != '%');
+            continue;
         }
+        /* Only "%{x}" with a lower-case letter and no transformer. */
+        if (i + 3 >= len || spec[i + 1] != '{' || spec[i + 3] != '}')
+            return MA__SPF_SLOW;
+        switch (spec[i + 2]) {
+        case 's':
+            v = env->sender;
+            vn = env->sender_len;
+            break;
+        case 'l':
+            v = env->local;
+            vn = env->local_len;
+            break;
+        case 'o':
+            v = env->sender_domain;
+            vn = env->sender_domain_len;
+            break;
+        case 'd':
+            v = env->domain;
+            vn = env->domain_len;
+            break;
+        case 'h':
+            v = env->helo;
+            vn = env->helo_len;
+            break;
+        case 'i':
+        case 'v': {
+            /* As the general expander: a mapped client is its IPv4 self. */
+            ma_ip ip;
+            if (env->ip == NULL)
+                return MA__SPF_SLOW;
+            if (!ma_ip_unmap_v4(env->ip, &ip))
+                ip = *env->ip;
+            if (ip.family != MA_IP_V4 && ip.family != MA_IP_V6)
+                return MA__SPF_SLOW;
+            if (spec[i + 2] == 'v') {
+                v = ip.family == MA_IP_V4 ? "in-addr" : "ip6";
+                vn = ip.family == MA_IP_V4 ? 7 : 3;
+                break;
+            }
+            vn = ip.family == MA_IP_V4 ? ma_spf_m_quad(ip.addr, tmp) : ma_spf_m_nibbles(&ip, tmp);
+            v = tmp;
+            break;
+        }
+        default:
+            return MA__SPF_SLOW;
+        }
+        if (v == NULL)
+            vn = 0;
+        i += 4;
         if (vn > cap - n)
             return MA__SPF_SLOW; /* the general expander reports the limit */
         if (vn)
             memcpy(out + n, v, vn);
         n += vn;
     }
-    if (ma_spf_domain_finish(out, &n, err) != MA_OK)
+    if (ma_spf_domain_finish(out, &n, canon_out, err) != MA_OK)
         return MA_ESYNTAX;
     *n_out = n;
     return MA_OK;
+}
+
+int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char *spec,
+                                size_t len, const ma_spf_macro_env *env, uint64_t limit,
+                                ma_errbuf *err)
+{
+    int canon;
+    return ma__spf_expand_domain_fast(out, cap, n_out, &canon, spec, len, env, limit, err);
 }

@@ -34,7 +34,7 @@
  *   OpenSPF suite's non-ascii-*, control-char-policy).
  *
  * Work is two linear passes (bytes and term count, then the terms); memory
- * is one allocation holding the terms array and the copy of the text.
+ * is one allocation holding the terms array and two copies of the text.
  */
 #include "config.h"
 
@@ -436,6 +436,7 @@ static void ma_spf_r_literal(ma_spf_term *t, const char *copy, const char *lower
     t->tname = NULL;
     t->tname_len = 0;
     t->thash = 0;
+    t->ztarget = NULL;
     if (sp == NULL || t->kind >= MA_SPF_EXP)
         return;
     if (n > 0 && sp[n - 1] == '.')
@@ -461,6 +462,41 @@ static void ma_spf_r_literal(ma_spf_term *t, const char *copy, const char *lower
     t->tname_len = n;
     t->thash = ma__dns_name_hash(t->tname, n);
     t->literal = 1;
+}
+
+/*
+ * What the evaluator reads of a term on every evaluation, worked out once:
+ * the term as a C string, whether its domain-spec needs the validated names
+ * (%{p}), and the ip4 network as a number, the ip6 network's mapped form.
+ *
+ * The lower-cased copy has a NUL for every SP, so a term written without
+ * upper-case letters (most are) is a C string there, exactly as written;
+ * and so is a literal target that ends such a term (no trailing dot, no
+ * CIDR after it).
+ */
+static void ma_spf_r_prepare(ma_spf_term *t, const char *copy, const char *lower)
+{
+    t->ztext = NULL;
+    t->ztarget = NULL;
+    if (memcmp(copy + t->offset, lower + t->offset, t->text_len) == 0) {
+        t->ztext = lower + t->offset;
+        if (t->literal && t->tname + t->tname_len == t->ztext + t->text_len)
+            t->ztarget = t->tname;
+    }
+    t->uses_p = (uint8_t)(t->spec != NULL && t->kind != MA_SPF_UNKNOWN_MOD &&
+                          ma__spf_macro_uses_p(t->spec, t->spec_len));
+    t->net4 = 0;
+    t->mask4 = 0;
+    t->mapped = 0;
+    if (t->kind == MA_SPF_IP4) {
+        const unsigned char *a = t->ip.addr;
+        t->net4 = ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) | ((uint32_t)a[2] << 8) |
+                  (uint32_t)a[3];
+        t->mask4 = t->cidr4 == 0 ? 0 : UINT32_C(0xffffffff) << (32 - t->cidr4);
+    } else if (t->kind == MA_SPF_IP6) {
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        t->mapped = (uint8_t)(memcmp(t->ip.addr, mapped, 12) == 0);
+    }
 }
 
 static void ma_spf_r_reset(ma_spf_record *rec)
@@ -513,7 +549,8 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
         return MA_ELIMIT;
     }
 
-    /* One block: the terms, the text, the text lower-cased. */
+    /* One block: the terms, the text, the text lower-cased (with a NUL
+       for every SP: see ma_spf_r_prepare). */
     size = n * sizeof *terms;
     if (len > (SIZE_MAX - size) / 2 - 1)
         return MA_ENOMEM;
@@ -526,7 +563,7 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
     copy[len] = '\0';
     lower = copy + len + 1;
     for (i = 0; i <= len; i++)
-        lower[i] = (char)ma__lower((unsigned char)copy[i]);
+        lower[i] = copy[i] == ' ' ? '\0' : (char)ma__lower((unsigned char)copy[i]);
 
     /* Pass 2: the terms. */
     i = 6;
@@ -543,8 +580,10 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
         i = sp != NULL ? (size_t)(sp - copy) : len;
         t = &terms[k];
         rc = ma_spf_r_term(t, copy, start, i - start, err);
-        if (rc == MA_OK)
+        if (rc == MA_OK) {
             ma_spf_r_literal(t, copy, lower);
+            ma_spf_r_prepare(t, copy, lower);
+        }
         if (rc == MA_OK && (t->kind == MA_SPF_REDIRECT || t->kind == MA_SPF_EXP)) {
             int *slot = t->kind == MA_SPF_REDIRECT ? &rec->redirect : &rec->exp;
             /* 6: "MUST NOT appear in a record more than once each" */

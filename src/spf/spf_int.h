@@ -48,9 +48,18 @@ typedef struct ma_spf_term {
     const char *tname;
     size_t tname_len;
     uint64_t thash;
+    /* Worked out at parse time for the evaluator: */
+    uint8_t uses_p;        /* spec uses the p macro letter (ma__spf_macro_uses_p) */
+    uint8_t mapped;        /* ip6: the network is IPv4-mapped (::ffff:0:0/96) */
+    uint32_t net4, mask4;  /* ip4: the network and the prefix mask, host byte order */
+    const char *ztext;     /* the term as a C string (in the record's block), or NULL when
+                              it has upper-case letters */
+    const char *ztarget;   /* a literal's expansion (tname_len bytes of spec as written) as
+                              a C string, or NULL (upper case, or more after it) */
 } ma_spf_term;
 
-/* One allocation holds the terms array, the text and its lower-cased copy. */
+/* One allocation holds the terms array, the text and its lower-cased copy
+   (in which every SP is a NUL, for ztext and ztarget). */
 typedef struct ma_spf_record {
     char *text;            /* NUL-terminated copy of the record */
     size_t len;
@@ -195,5 +204,15 @@ int ma__spf_expand_domain(ma_buf *out, const ma_ctx *ctx, const char *spec, size
 int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char *spec,
                                 size_t len, const ma_spf_macro_env *env, uint64_t limit,
                                 ma_errbuf *err);
+
+/*
+ * ma__spf_expand_domain_plain() that also says whether the name it wrote
+ * is already canonical (*canon_out: 1 exactly when ma__dns_name_is_canon()
+ * holds for it), so that the evaluator can ask for it without checking it
+ * again.  *canon_out is set only with MA_OK.
+ */
+int ma__spf_expand_domain_fast(char *out, size_t cap, size_t *n_out, int *canon_out,
+                               const char *spec, size_t len, const ma_spf_macro_env *env,
+                               uint64_t limit, ma_errbuf *err);
 
 #endif /* MA_SPF_INT_H */
