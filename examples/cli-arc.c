@@ -327,9 +327,8 @@ int cmd_arc_seal(cli *c, int argc, char **argv)
     ma_msg *msg = NULL;
     ma_job *job = NULL;
     const ma_job *arc;
-    const char *path = NULL, *name, *why, *nl;
+    const char *path = NULL, *why, *nl;
     char *norm = NULL, *data = NULL, *results = NULL, *fields = NULL;
-    FILE *in = NULL;
     size_t len = 0;
     ma_ip ip;
     int rc, ret = CLI_OK, here;
@@ -430,22 +429,9 @@ int cmd_arc_seal(cli *c, int argc, char **argv)
         goto out;
     }
 
-    name = input_name(path);
-    in = open_input("arc-seal", path);
-    if (in == NULL) {
-        ret = CLI_ERROR;
-        goto out;
-    }
-    ret = read_all("arc-seal", name, in, ARC_MESSAGE_MAX, &data, &len);
+    ret = read_message("arc-seal", path, ARC_MESSAGE_MAX, msg, &data, &len);
     if (ret != CLI_OK)
         goto out;
-    rc = ma_msg_write(msg, data, len);
-    if (rc == MA_OK)
-        rc = ma_msg_finish(msg);
-    if (rc != MA_OK) {
-        ret = message_error("arc-seal", name, msg, rc);
-        goto out;
-    }
     ret = arc_run(c, job, here ? "arc-seal: the checks failed" : "arc-seal: validation failed");
     if (ret != CLI_OK)
         goto out;
@@ -463,7 +449,7 @@ int cmd_arc_seal(cli *c, int argc, char **argv)
         rc = ma_arc_seal_fields(seal, arc, results, &fields);
     if (rc == MA_ELIMIT) {
         errmsg("arc-seal: %s: the chain has %u ARC sets already, the most there may be "
-               "(RFC 8617 4.2.1)", name, ma_arc_job_count(arc));
+               "(RFC 8617 4.2.1)", input_name(path), ma_arc_job_count(arc));
         ret = CLI_ERROR;
         goto out;
     }
@@ -481,7 +467,6 @@ int cmd_arc_seal(cli *c, int argc, char **argv)
     }
     fwrite(data, 1, len, stdout);
 out:
-    close_input(in);
     free(data);
     ma_free(c->ctx, results);
     ma_free(c->ctx, fields);

@@ -129,6 +129,11 @@ void close_input(FILE *in);
 int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **data, size_t *len);
 /* Report a message the reader refused; returns CLI_ERROR. */
 int message_error(const char *cmd, const char *name, ma_msg *msg, int rc);
+/* Read the message in path whole (at most max bytes) into *data (free()),
+ * write it to msg and finish it: for commands that print it after fields
+ * they add.  CLI_OK or CLI_ERROR after a message. */
+int read_message(const char *cmd, const char *path, size_t max, ma_msg *msg, char **data,
+                 size_t *len);
 /* Feed the message in path to msg and finish it. */
 int stream_message(const char *cmd, const char *path, ma_msg *msg);
 

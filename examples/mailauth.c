@@ -845,6 +845,27 @@ int read_all(const char *cmd, const char *name, FILE *in, size_t max, char **dat
     return CLI_OK;
 }
 
+int read_message(const char *cmd, const char *path, size_t max, ma_msg *msg, char **data,
+                 size_t *len)
+{
+    const char *name = input_name(path);
+    FILE *in = open_input(cmd, path);
+    int rc, ret;
+
+    *data = NULL;
+    *len = 0;
+    if (in == NULL)
+        return CLI_ERROR;
+    ret = read_all(cmd, name, in, max, data, len);
+    close_input(in);
+    if (ret != CLI_OK)
+        return ret;
+    rc = ma_msg_write(msg, *data, *len);
+    if (rc == MA_OK)
+        rc = ma_msg_finish(msg);
+    return rc == MA_OK ? CLI_OK : message_error(cmd, name, msg, rc);
+}
+
 /* A message the reader refused: "CMD: NAME: malformed message: WHY". */
 int message_error(const char *cmd, const char *name, ma_msg *msg, int rc)
 {
@@ -1344,9 +1365,8 @@ static int cmd_dkim_sign(cli *c, int argc, char **argv)
     sign_group groups[DKIM_SIGNERS_MAX];
     ma_dkim_signer *signers[DKIM_SIGNERS_MAX];
     size_t ngroups = 1, i, len = 0;
-    const char *path = NULL, *name, *nl;
+    const char *path = NULL, *nl;
     char what[40];
-    FILE *in = NULL;
     char *data = NULL, *fields = NULL;
     ma_msg *msg = NULL;
     ma_dkim_sign *sign = NULL;
@@ -1435,22 +1455,9 @@ static int cmd_dkim_sign(cli *c, int argc, char **argv)
         goto out;
     }
 
-    name = input_name(path);
-    in = open_input("dkim-sign", path);
-    if (in == NULL) {
-        ret = CLI_ERROR;
-        goto out;
-    }
-    ret = read_all("dkim-sign", name, in, DKIM_MESSAGE_MAX, &data, &len);
+    ret = read_message("dkim-sign", path, DKIM_MESSAGE_MAX, msg, &data, &len);
     if (ret != CLI_OK)
         goto out;
-    rc = ma_msg_write(msg, data, len);
-    if (rc == MA_OK)
-        rc = ma_msg_finish(msg);
-    if (rc != MA_OK) {
-        ret = message_error("dkim-sign", name, msg, rc);
-        goto out;
-    }
     rc = ma_dkim_sign_field(sign, &fields);
     if (rc != MA_OK) {
         errmsg("dkim-sign: signing failed: %s", ma_status_str(rc));
@@ -1462,7 +1469,6 @@ static int cmd_dkim_sign(cli *c, int argc, char **argv)
     put_fields(stdout, fields, nl != NULL && (nl == data || nl[-1] != '\r'));
     fwrite(data, 1, len, stdout);
 out:
-    close_input(in);
     free(data);
     ma_free(c->ctx, fields);
     ma_dkim_sign_free(sign);

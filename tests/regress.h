@@ -5,9 +5,6 @@
  * signing and sealing, the authenticator, Authentication-Results readers,
  * a recording resolver, a header-field splitter.  Header-only; one per
  * test program (the globals are per program).
- *
- * Library bugs still open are asserted with TODOF() (TAP "# TODO": XFAIL
- * while the bug is there, XPASS, an error, once it is fixed).
  */
 #ifndef MA_TEST_REGRESS_H
 #define MA_TEST_REGRESS_H
@@ -42,20 +39,6 @@ static inline int okf_at(int cond, const char *file, int line, const char *fmt, 
     return tap_ok_at(cond, file, line, what);
 }
 #define OKF(cond, ...) okf_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 5, 6)))
-#endif
-static inline int todof_at(int cond, const char *file, int line, const char *reason, const char *fmt, ...)
-{
-    char what[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return tap_todo_at(cond, file, line, what, reason);
-}
-#define TODOF(cond, reason, ...) todof_at(!!(cond), __FILE__, __LINE__, (reason), __VA_ARGS__)
 
 /* A copy of n bytes in a block of exactly n bytes (no NUL after it), so that
    a read past the end is caught by the sanitizers and valgrind. */

@@ -39,23 +39,13 @@ typedef struct arc_set {
     int ams_result, as_result;   /* ma_dkim_result; NONE when not checked */
 } arc_set;
 
-typedef struct arc_hasher {
-    ma_dkim_canon canon;
-    uint64_t limit;
-    ma_hash hash;
-    ma_digest *digest;
-    ma_canon_body body;
-    unsigned char md[MA_DIGEST_MAX];
-    size_t md_len;
-} arc_hasher;
-
 typedef struct arc_job {
     ma_job job;
     ma_msg *msg;
     int header_seen, body_done, checked, status;
     arc_set sets[MA_ARC_MAX_INSTANCE + 1];   /* by instance; [0] unused */
     unsigned int n;
-    arc_hasher h[MA_ARC_MAX_INSTANCE];
+    ma_body_hash h[MA_ARC_MAX_INSTANCE];
     size_t nh;
     int result;                  /* ma_arc_result, -1 while undecided */
     unsigned int fail_i, oldest;
@@ -138,30 +128,6 @@ static unsigned int aar_instance(const char *v, size_t len)
     if (i >= len || v[i] != ';')
         return 0;
     return n >= 1 && n <= MA_ARC_MAX_INSTANCE ? n : 0;
-}
-
-static long hasher_for(arc_job *a, ma_dkim_canon canon, uint64_t limit, ma_hash hash)
-{
-    arc_hasher *h;
-    size_t i;
-    int rc;
-    for (i = 0; i < a->nh; i++)
-        if (a->h[i].canon == canon && a->h[i].limit == limit && a->h[i].hash == hash)
-            return (long)i;
-    h = &a->h[a->nh];
-    memset(h, 0, sizeof *h);
-    h->canon = canon;
-    h->limit = limit;
-    h->hash = hash;
-    rc = ma__digest_new(&h->digest, a->job.ctx, hash);
-    if (rc != MA_OK)
-        return rc;
-    rc = ma__canon_body_init(&h->body, canon, limit, h->digest);
-    if (rc != MA_OK) {
-        ma__digest_free(h->digest);
-        return rc;
-    }
-    return (long)a->nh++;
 }
 
 /* Hash one raw field, or (last) the field without its b= value and CRLF. */
@@ -343,8 +309,9 @@ static int collect(arc_job *a, ma_msg *msg)
             rc = as_hash(a, i);
         if (rc != MA_OK)
             return rc;
-        h = hasher_for(a, s->ams_sig.bcanon, s->ams_sig.has_l ? s->ams_sig.l : MA_CANON_NO_LIMIT,
-                       ma__dkim_alg_hash(s->ams_sig.alg));
+        h = ma__body_hash_get(a->h, &a->nh, a->job.ctx, s->ams_sig.bcanon,
+                              s->ams_sig.has_l ? s->ams_sig.l : MA_CANON_NO_LIMIT,
+                              ma__dkim_alg_hash(s->ams_sig.alg));
         if (h < 0)
             return (int)h;
         s->hasher = h;
@@ -375,16 +342,9 @@ static int on_header(ma_msg *msg, void *payload)
 static int on_body(const char *data, size_t len, void *payload)
 {
     arc_job *a = payload;
-    size_t i;
-    int rc;
-    for (i = 0; i < a->nh; i++) {
-        arc_hasher *h = &a->h[i];
-        rc = data ? ma__canon_body_update(&h->body, data, len) : ma__canon_body_finish(&h->body);
-        if (rc == MA_OK && data == NULL)
-            rc = ma__digest_final(h->digest, h->md, &h->md_len);
-        if (rc != MA_OK)
-            return a->status = rc;
-    }
+    int rc = ma__body_hash_feed(a->h, a->nh, data, len);
+    if (rc != MA_OK)
+        return a->status = rc;
     if (data == NULL)
         a->body_done = 1;
     return MA_OK;
@@ -392,7 +352,7 @@ static int on_body(const char *data, size_t len, void *payload)
 
 /* One signature against its key: a ma_dkim_result; *why and text on failure. */
 static int check_sig(arc_job *a, const ma_dkim_sig *sig, uint32_t q, const unsigned char *hh,
-                     size_t hh_len, const arc_hasher *body, char *text, size_t tsize, int *rc_out)
+                     size_t hh_len, const ma_body_hash *body, char *text, size_t tsize, int *rc_out)
 {
     const ma_dns_answer *ans = ma__job_answer_get(&a->job, q);
     ma_dkim_keymemo *k, *own = NULL;
@@ -502,8 +462,7 @@ static void arc_destroy(ma_job *job)
         if (a->sets[i].as_parsed)
             ma__dkim_sig_free(&a->sets[i].as_sig, job->ctx);
     }
-    for (i = 0; i < a->nh; i++)
-        ma__digest_free(a->h[i].digest);
+    ma__body_hash_free(a->h, a->nh);
     ma__buf_free(&a->scratch);
 }
 

@@ -739,37 +739,17 @@ static int value_safe(const char *v, size_t len)
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
-        size_t need, k;
-        unsigned long cp;
+        size_t need;
         if (c < 0x80) {
             if ((c < 0x20 && c != '\t') || c == 0x7f)
                 return 0;
             i++;
             continue;
         }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            cp = c & 0x07;
-        } else {
+        need = ma__utf8_len(s + i, len - i);
+        if (need == 0)
             return 0;
-        }
-        if (len - i <= need)
-            return 0;
-        for (k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-            || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        i += need + 1;
+        i += need;
     }
     return 1;
 }

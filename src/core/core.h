@@ -177,6 +177,15 @@ typedef struct ma_taglist {
 int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t len,
                       unsigned int flags, ma_errbuf *err);
 void ma__taglist_free(ma_taglist *tl, const ma_ctx *ctx);
+/*
+ * Length of the well-formed non-ASCII UTF-8 sequence at s[0..avail), or 0
+ * when it is malformed (RFC 3629 4: no overlongs, no surrogates, nothing
+ * above U+10FFFF).
+ */
+size_t ma__utf8_len(const unsigned char *s, size_t avail);
+/* The tag-list parser's error text for the byte at off (where: "after '='"...). */
+void ma__taglist_err_char(ma_errbuf *err, size_t off, const unsigned char *s, size_t len,
+                          const char *where);
 /* The tag named name (case-sensitive), or NULL. */
 const ma_tag *ma__taglist_get(const ma_taglist *tl, const char *name);
 

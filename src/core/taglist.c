@@ -107,7 +107,7 @@ static bool ma_tl_skip_fws(const unsigned char *s, size_t len, size_t *pos)
  * when it is malformed (RFC 3629 section 4: no overlongs, no surrogates,
  * nothing above U+10FFFF).
  */
-static size_t ma_tl_utf8_len(const unsigned char *s, size_t avail)
+size_t ma__utf8_len(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0];
     unsigned char lo = 0x80, hi = 0xbf;
@@ -141,7 +141,7 @@ static size_t ma_tl_utf8_len(const unsigned char *s, size_t avail)
 }
 
 /* Describe the byte at an unexpected position. */
-static void ma_tl_err_char(ma_errbuf *err, size_t off, const unsigned char *s, size_t len,
+void ma__taglist_err_char(ma_errbuf *err, size_t off, const unsigned char *s, size_t len,
                            const char *where)
 {
     if (off >= len) {
@@ -253,7 +253,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
 
         /* [FWS] before the tag name */
         if (!ma_tl_skip_fws(s, len, &pos)) {
-            ma_tl_err_char(err, pos, s, len, "before a tag name");
+            ma__taglist_err_char(err, pos, s, len, "before a tag name");
             goto syntax;
         }
         if (pos == len) {
@@ -277,7 +277,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
 
         /* tag-name = ALPHA *ALNUMPUNC */
         if (!ma__is_alpha(s[pos])) {
-            ma_tl_err_char(err, pos, s, len, "at the start of a tag name");
+            ma__taglist_err_char(err, pos, s, len, "at the start of a tag name");
             goto syntax;
         }
         name_start = pos;
@@ -289,7 +289,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
 
         /* [FWS] "=" [FWS] */
         if (!ma_tl_skip_fws(s, len, &pos)) {
-            ma_tl_err_char(err, pos, s, len, "after a tag name");
+            ma__taglist_err_char(err, pos, s, len, "after a tag name");
             goto syntax;
         }
         if (pos >= len || s[pos] != '=') {
@@ -304,7 +304,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
         }
         pos++;
         if (!ma_tl_skip_fws(s, len, &pos)) {
-            ma_tl_err_char(err, pos, s, len, "after '='");
+            ma__taglist_err_char(err, pos, s, len, "after '='");
             goto syntax;
         }
 
@@ -319,7 +319,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
                 pos = ma_tl_tval_end(s, pos + 1, len);
                 value_end = pos;
             } else if (c >= 0x80) {
-                size_t n = ma_tl_utf8_len(s + pos, len - pos);
+                size_t n = ma__utf8_len(s + pos, len - pos);
                 if (n == 0) {
                     ma__err_set(err, (int64_t)pos,
                                 "tag-list: malformed UTF-8 in the value of tag \"%.*s\"",
@@ -331,7 +331,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
             } else if (ma__is_wsp(c) || c == '\r' || c == '\n') {
                 size_t before = pos;
                 if (!ma_tl_skip_fws(s, len, &pos) || pos == before) {
-                    ma_tl_err_char(err, pos, s, len, "in a tag value");
+                    ma__taglist_err_char(err, pos, s, len, "in a tag value");
                     goto syntax;
                 }
             } else {

@@ -994,3 +994,50 @@ int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon
     }
     return ma__digest_update(d, scratch->data, (size_t)(w - scratch->data));
 }
+
+/* ------------------------------------------------------ body hash sets */
+
+long ma__body_hash_get(ma_body_hash *set, size_t *n, const ma_ctx *ctx, ma_dkim_canon canon,
+                       uint64_t limit, ma_hash hash)
+{
+    ma_body_hash *h;
+    size_t i;
+    int rc;
+    for (i = 0; i < *n; i++)
+        if (set[i].canon == canon && set[i].limit == limit && set[i].hash == hash)
+            return (long)i;
+    h = &set[*n];
+    memset(h, 0, sizeof *h);
+    h->canon = canon;
+    h->limit = limit;
+    h->hash = hash;
+    rc = ma__digest_new(&h->digest, ctx, hash);
+    if (rc != MA_OK)
+        return rc;
+    rc = ma__canon_body_init(&h->body, canon, limit, h->digest);
+    if (rc != MA_OK) {
+        ma__digest_free(h->digest);
+        return rc;
+    }
+    return (long)(*n)++;
+}
+
+int ma__body_hash_feed(ma_body_hash *set, size_t n, const char *data, size_t len)
+{
+    size_t i;
+    int rc = MA_OK;
+    for (i = 0; i < n && rc == MA_OK; i++) {
+        ma_body_hash *h = &set[i];
+        rc = data ? ma__canon_body_update(&h->body, data, len) : ma__canon_body_finish(&h->body);
+        if (rc == MA_OK && data == NULL)
+            rc = ma__digest_final(h->digest, h->md, &h->md_len);
+    }
+    return rc;
+}
+
+void ma__body_hash_free(ma_body_hash *set, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        ma__digest_free(set[i].digest);
+}

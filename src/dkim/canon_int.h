@@ -168,4 +168,36 @@ int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon
                               const char *field, size_t len, size_t gap_off, size_t gap_len,
                               unsigned int flags);
 
+/* ------------------------------------------------------ body hash sets */
+
+/*
+ * The body hashes a verifier needs: one per distinct (canonicalisation,
+ * l=, hash) among its signatures, each fed the body once as it streams
+ * (RFC 6376 5.3-5.4; DKIM verification and ARC validation both use it).
+ */
+typedef struct ma_body_hash {
+    ma_dkim_canon canon;
+    uint64_t limit;              /* l=, or MA_CANON_NO_LIMIT */
+    ma_hash hash;
+    ma_digest *digest;
+    ma_canon_body body;
+    unsigned char md[MA_DIGEST_MAX]; /* the body hash, once fed the end */
+    size_t md_len;
+} ma_body_hash;
+
+/*
+ * The index in set[0..*n) of the body hash for (canon, limit, hash), made
+ * (set[*n], *n grown) on first use; the caller has room for one more.
+ * Returns the index, or a negative status.
+ */
+long ma__body_hash_get(ma_body_hash *set, size_t *n, const ma_ctx *ctx, ma_dkim_canon canon,
+                       uint64_t limit, ma_hash hash);
+
+/* Feed every body hash a span of the body; data NULL: the end (each
+   canonicaliser finishes and its digest is finalised into md). */
+int ma__body_hash_feed(ma_body_hash *set, size_t n, const char *data, size_t len);
+
+/* Release the digests of set[0..n). */
+void ma__body_hash_free(ma_body_hash *set, size_t n);
+
 #endif /* MA_CANON_INT_H */

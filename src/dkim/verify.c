@@ -31,16 +31,6 @@
 #define DKIM_B_PREFIX 12
 
 /* One (canonicalisation, l=, hash) body hash, shared by the signatures that need it. */
-typedef struct dkim_hasher {
-    ma_dkim_canon canon;
-    uint64_t limit;
-    ma_hash hash;
-    ma_digest *digest;
-    ma_canon_body body;
-    unsigned char md[MA_DIGEST_MAX];
-    size_t md_len;
-} dkim_hasher;
-
 typedef struct dkim_entry {
     ma_dkim_sig sig;
     int parsed;              /* sig holds a parse (free it) */
@@ -70,7 +60,7 @@ typedef struct dkim_job {
     int status;              /* a failure seen inside a reader callback */
     dkim_entry *e;
     size_t n;
-    dkim_hasher *h;
+    ma_body_hash *h;
     size_t nh;
     ma_buf scratch;
 } dkim_job;
@@ -96,31 +86,6 @@ static void verdict(dkim_entry *e, int result, ma_dkim_reason reason, const char
 }
 
 /* ------------------------------------------------------------ the header */
-
-/* The body hasher for (canon, limit, hash), made on first use. */
-static long hasher_for(dkim_job *d, ma_dkim_canon canon, uint64_t limit, ma_hash hash)
-{
-    dkim_hasher *h;
-    size_t i;
-    int rc;
-    for (i = 0; i < d->nh; i++)
-        if (d->h[i].canon == canon && d->h[i].limit == limit && d->h[i].hash == hash)
-            return (long)i;
-    h = &d->h[d->nh];
-    memset(h, 0, sizeof *h);
-    h->canon = canon;
-    h->limit = limit;
-    h->hash = hash;
-    rc = ma__digest_new(&h->digest, d->job.ctx, hash);
-    if (rc != MA_OK)
-        return rc;
-    rc = ma__canon_body_init(&h->body, canon, limit, h->digest);
-    if (rc != MA_OK) {
-        ma__digest_free(h->digest);
-        return rc;
-    }
-    return (long)d->nh++;
-}
 
 /* Indices of the signed fields kept on the stack up to this many h= names. */
 #define DKIM_IDX_STACK 32
@@ -231,8 +196,8 @@ static int entry_setup(dkim_job *d, dkim_entry *e, int64_t now)
     rc = header_hash(d, e);
     if (rc != MA_OK || e->result >= 0)
         return rc;
-    h = hasher_for(d, sig->bcanon, sig->has_l ? sig->l : MA_CANON_NO_LIMIT,
-                   ma__dkim_alg_hash(sig->alg));
+    h = ma__body_hash_get(d->h, &d->nh, d->job.ctx, sig->bcanon,
+                          sig->has_l ? sig->l : MA_CANON_NO_LIMIT, ma__dkim_alg_hash(sig->alg));
     if (h < 0)
         return (int)h;
     e->hasher = h;
@@ -340,22 +305,11 @@ static int on_header(ma_msg *msg, void *payload)
 static int on_body(const char *data, size_t len, void *payload)
 {
     dkim_job *d = payload;
-    size_t i;
-    int rc;
-    for (i = 0; i < d->nh; i++) {
-        dkim_hasher *h = &d->h[i];
-        rc = data ? ma__canon_body_update(&h->body, data, len) : ma__canon_body_finish(&h->body);
-        if (rc != MA_OK)
-            return d->status = rc;
-    }
-    if (data == NULL) {
+    int rc = ma__body_hash_feed(d->h, d->nh, data, len);
+    if (rc != MA_OK)
+        return d->status = rc;
+    if (data == NULL)
         d->body_done = 1;
-        for (i = 0; i < d->nh; i++) {
-            rc = ma__digest_final(d->h[i].digest, d->h[i].md, &d->h[i].md_len);
-            if (rc != MA_OK)
-                return d->status = rc;
-        }
-    }
     return MA_OK;
 }
 
@@ -366,7 +320,7 @@ static int check_entry(dkim_job *d, dkim_entry *e)
     const ma_ctx *ctx = d->job.ctx;
     ma_dkim_sig *sig = &e->sig;
     const ma_dns_answer *a = ma__job_answer_get(&d->job, e->qid);
-    const dkim_hasher *h = &d->h[e->hasher];
+    const ma_body_hash *h = &d->h[e->hasher];
     ma_dkim_keymemo *k, *own = NULL;
     ma_dkim_reason why;
     int good = 0, rc;
@@ -464,8 +418,7 @@ static void dkim_destroy(ma_job *job)
     for (i = 0; i < d->n; i++)
         if (d->e[i].parsed)
             ma__dkim_sig_free(&d->e[i].sig, job->ctx);
-    for (i = 0; i < d->nh; i++)
-        ma__digest_free(d->h[i].digest);
+    ma__body_hash_free(d->h, d->nh);
     ma__buf_free(&d->scratch);
 }
 

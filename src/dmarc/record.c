@@ -1195,59 +1195,6 @@ static inline bool dmarc_skip_fws(const unsigned char *s, size_t len, size_t *po
     return dmarc_skip_fws_run(s, len, pos);
 }
 
-/* Length of the well-formed non-ASCII UTF-8 sequence at s[0..avail), 0 when
-   malformed (RFC 3629 4). */
-static size_t dmarc_utf8_len(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    unsigned char lo = 0x80, hi = 0xbf;
-    size_t n, k;
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (k = 2; k < n; k++)
-        if (s[k] < 0x80 || s[k] > 0xbf)
-            return 0;
-    return n;
-}
-
-/* Describe the byte at an unexpected position (the tag-list's texts). */
-static void dmarc_err_char(ma_errbuf *err, size_t off, const unsigned char *s, size_t len,
-                           const char *where)
-{
-    if (off >= len) {
-        ma__err_set(err, (int64_t)off, "tag-list: unexpected end of input %s", where);
-    } else if (s[off] == '\r' && off + 1 < len && s[off + 1] == '\n') {
-        ma__err_set(err, (int64_t)off, "tag-list: CRLF not followed by whitespace %s", where);
-    } else if (s[off] == '\r' || s[off] == '\n') {
-        ma__err_set(err, (int64_t)off, "tag-list: bare %s %s", s[off] == '\r' ? "CR" : "LF",
-                    where);
-    } else if (s[off] >= 0x21 && s[off] <= 0x7e) {
-        ma__err_set(err, (int64_t)off, "tag-list: unexpected character '%c' %s", s[off], where);
-    } else {
-        ma__err_set(err, (int64_t)off, "tag-list: unexpected byte 0x%02x %s", s[off], where);
-    }
-}
-
 /*
  * Read the whole list.  Returns MA_OK (the tags were all seen; P->dup,
  * P->sem and the oom flags tell the rest), MA_ESYNTAX (not a tag-list: err->e
@@ -1265,7 +1212,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
 
         /* [FWS] before the tag name */
         if (!dmarc_skip_fws(s, len, &pos)) {
-            dmarc_err_char(&err->e, pos, s, len, "before a tag name");
+            ma__taglist_err_char(&err->e, pos, s, len, "before a tag name");
             return MA_ESYNTAX;
         }
         if (pos == len) {
@@ -1286,7 +1233,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
 
         /* tag-name = ALPHA *ALNUMPUNC */
         if (!ma__is_alpha(s[pos])) {
-            dmarc_err_char(&err->e, pos, s, len, "at the start of a tag name");
+            ma__taglist_err_char(&err->e, pos, s, len, "at the start of a tag name");
             return MA_ESYNTAX;
         }
         name_start = pos++;
@@ -1296,7 +1243,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
 
         /* [FWS] "=" [FWS] */
         if (!dmarc_skip_fws(s, len, &pos)) {
-            dmarc_err_char(&err->e, pos, s, len, "after a tag name");
+            ma__taglist_err_char(&err->e, pos, s, len, "after a tag name");
             return MA_ESYNTAX;
         }
         if (pos >= len || s[pos] != '=') {
@@ -1313,7 +1260,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
         }
         pos++;
         if (!dmarc_skip_fws(s, len, &pos)) {
-            dmarc_err_char(&err->e, pos, s, len, "after '='");
+            ma__taglist_err_char(&err->e, pos, s, len, "after '='");
             return MA_ESYNTAX;
         }
 
@@ -1326,7 +1273,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
                 pos = dmarc_tval_end(s, pos + 1, len);
                 value_end = pos;
             } else if (c >= 0x80) {
-                size_t n = dmarc_utf8_len(s + pos, len - pos);
+                size_t n = ma__utf8_len(s + pos, len - pos);
                 if (n == 0) {
                     ma__err_set(&err->e, (int64_t)pos,
                                 "tag-list: malformed UTF-8 in the value of tag \"%.*s\"",
@@ -1338,7 +1285,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
             } else if (ma__is_wsp(c) || c == '\r' || c == '\n') {
                 size_t before = pos;
                 if (!dmarc_skip_fws(s, len, &pos) || pos == before) {
-                    dmarc_err_char(&err->e, pos, s, len, "in a tag value");
+                    ma__taglist_err_char(&err->e, pos, s, len, "in a tag value");
                     return MA_ESYNTAX;
                 }
             } else {
