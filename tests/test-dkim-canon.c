@@ -718,30 +718,43 @@ static void test_body_stops_every_lane(void)
         "  ", "\t", " \t ", " \r\n", "\t\r\n", "\r\n\r\n", "\r\n \r\n", "\r\n  ", "\r\n\t",
         "\r", "\r\r", " \r", "\r\r\n", "\n", "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n",
         "  \r\n\r\n  \r\n", " ",
+        /* several drops in one block, a kept tab after a drop, blocks of
+           only line ends and WSP, a CRLF across a block boundary */
+        "  a  b  c  d", "  x\ty", " \t \t \t \t \t \t \t \t \t \t \t \t \t \t \t \t \t",
+        "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+        "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n",
+        "\r\n \r\n\t\r\n  \r\n \t\r\n\r\n \r\n\t\r\n  \r\n \t\r\n\r\n \r\n\t\r\n  \r\n \t\r\n",
+        "x\r\ny\r\n", "\r\n\r\nz\r\n\r\n",
     };
-    char in[200], exp[210];
-    size_t si, pre, post;
+    static const size_t posts[] = { 0, 40, 100 };
+    char in[400], exp[410];
+    size_t si, pre, post, pi;
     int bad = 0, runs = 0, level;
 
     for (si = 0; si < sizeof stops / sizeof stops[0]; si++) {
         for (pre = 0; pre <= 70; pre++) {
-            size_t len = 0, k, el, sl = strlen(stops[si]);
-            unsigned char want[MA_DIGEST_MAX];
-            for (k = 0; k < pre; k++)
-                in[len++] = (char)('a' + k % 26);
-            memcpy(in + len, stops[si], sl);
-            len += sl;
-            post = 40 + pre % 7;
-            for (k = 0; k < post; k++)
-                in[len++] = (char)('A' + k % 26);
-            el = ref_canon(MA_DKIM_RELAXED, in, len, exp);
-            ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
-            for (level = 0; level < 3; level++) {
-                runs += 2;
-                if (!simd_run(level, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, in, len, 0, want, el))
-                    bad++;
-                if (!simd_run(level, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, in, len, 1, want, el))
-                    bad++;
+            for (pi = 0; pi < sizeof posts / sizeof posts[0]; pi++) {
+                size_t len = 0, k, el, sl = strlen(stops[si]);
+                unsigned char want[MA_DIGEST_MAX];
+                for (k = 0; k < pre; k++)
+                    in[len++] = (char)('a' + k % 26);
+                memcpy(in + len, stops[si], sl);
+                len += sl;
+                /* then content (none: the stop ends the body) */
+                post = posts[pi] ? posts[pi] + pre % 7 : 0;
+                for (k = 0; k < post; k++)
+                    in[len++] = (char)('A' + k % 26);
+                el = ref_canon(MA_DKIM_RELAXED, in, len, exp);
+                ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
+                for (level = 0; level < 3; level++) {
+                    int mode;
+                    for (mode = 0; mode < 4; mode += 1 + (mode == 1)) { /* 0, 1, 3 */
+                        runs++;
+                        if (!simd_run(level, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, in, len, mode,
+                                      want, el))
+                            bad++;
+                    }
+                }
             }
         }
     }

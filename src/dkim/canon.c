@@ -11,14 +11,17 @@
  * 4 KB buffer inside the ma_canon_body, which goes to the digest when full
  * and at the end (pieces are short where the body has WSP to change, and
  * each digest call has a fixed cost).  In the middle of content a copy loop
- * (AVX2, chosen at run time, 32 bytes a step; SSE2, 16) stores the input
- * into the buffer a vector at a time while it looks for a "stop", a byte
- * that may change the output (an HTAB, an SP before SP, HTAB or CR, a CR not
- * starting a CRLF followed by content; the "followed by" tests come from two
- * more loads one and two bytes on).  Common stops (a WSP run before content,
- * trailing WSP and a few line ends before content, a lone CR) are produced
- * in the loop, which then goes on from the next content byte; the rest, and
- * the last few bytes of a span, go through the byte-wise path, which finds
+ * writes the canonical bytes into the buffer a vector at a time.  With AVX2
+ * (chosen at run time) each 32-byte block is produced whole: relaxed only
+ * drops WSP bytes and makes the kept ones SP, so the block is stored with
+ * its dropped lanes squeezed out (see copy_avx2()).  With SSE2 the loop
+ * copies 16 bytes a step while it looks for a "stop", a byte that may change
+ * the output (an HTAB, an SP before SP, HTAB or CR, a CR not starting a CRLF
+ * followed by content; the "followed by" tests come from two more loads one
+ * and two bytes on).  Common stops (a WSP run before content, trailing WSP
+ * and a few line ends before content, a lone CR) are produced in the loop,
+ * which then goes on from the next content byte; the rest, and the last few
+ * bytes of a span, go through the byte-wise path, which finds
  * run ends 8 bytes at a time (SWAR; SSE2 on x86-64) and copies whole runs
  * (a piece of CANON_DIRECT_MIN bytes or more goes to the digest directly).
  * Between spans the only state kept is that buffer and the held-back tail:
@@ -404,11 +407,11 @@ static const unsigned char *relaxed_run_end(const unsigned char *q, const unsign
 }
 
 /*
- * The copy loops.  In the middle of content (nothing held, no WSP pending)
+ * The SSE2 copy loop.  In the middle of content (nothing held, no WSP pending)
  * the canonical bytes are the input bytes but where a "stop" is: a byte
  * that relaxed_run_end() would end a run at (an HTAB, an SP followed by SP,
  * HTAB or CR, a CR not followed by LF and content), except that a lone CR
- * (not followed by LF) is flagged too.  The loops copy the input into b->buf
+ * (not followed by LF) is flagged too.  The loop copies the input into b->buf
  * a whole vector at a time while looking for stops, then take the common
  * stops here without leaving the loop: a WSP run before content (one SP), a
  * lone CR (itself), and trailing WSP, CRLFs and empty or blank lines before
@@ -520,63 +523,200 @@ static const unsigned char *copy_sse2(ma_canon_body *b, const unsigned char *q,
 }
 #endif
 
-#ifdef CANON_AVX2
-/* The special bytes by low nibble, for one VPSHUFB: a byte is SP, HTAB or
-   CR iff the entry for its low nibble is the byte itself (bytes >= 0x80
-   look up 0, which they are not; 0xff matches no byte below 0x80). */
-#define X 0xff
-#define SPECIAL_BY_NIBBLE ' ', X, X, X, X, X, X, X, X, '\t', X, X, X, '\r', X, X
-#define AVX2_SPECIAL(v, tbl) _mm256_cmpeq_epi8(_mm256_shuffle_epi8((tbl), (v)), (v))
 
-__attribute__((target("avx2"))) static const unsigned char *
+
+
+
+#ifdef CANON_AVX2
+/*
+ * AVX2: the canonical bytes of a whole 32-byte block at once, without
+ * stopping.  Relaxed (RFC 6376 3.4.4 (a)) only ever drops WSP bytes and
+ * turns the WSP it keeps into SP: a WSP byte is dropped when the next byte
+ * is WSP or starts a CRLF (the run is one SP before content, nothing at a
+ * line end), and kept as SP otherwise.  So each block is the input with
+ * tabs made SP and the dropped lanes squeezed out, 8 lanes at a time by one
+ * PSHUFB whose indices come from drop8[mask].  Line ends stay as they are:
+ * CRLFs followed by more content are produced verbatim, and those at the
+ * end of what the loop produced go back into held when it stops.  A WSP
+ * run that crosses the end of a block is decided lane by lane from the
+ * bytes after it, so no WSP is ever pending between blocks.
+ *
+ * drop8[m] lists, for an 8-lane group whose lanes with a bit set in m are
+ * dropped, the kept lanes in order, then 0x80 (PSHUFB: zero) as padding.
+ */
+static const unsigned long long drop8[256] = {
+    0x0706050403020100ull, 0x8007060504030201ull, 0x8007060504030200ull, 0x8080070605040302ull,
+    0x8007060504030100ull, 0x8080070605040301ull, 0x8080070605040300ull, 0x8080800706050403ull,
+    0x8007060504020100ull, 0x8080070605040201ull, 0x8080070605040200ull, 0x8080800706050402ull,
+    0x8080070605040100ull, 0x8080800706050401ull, 0x8080800706050400ull, 0x8080808007060504ull,
+    0x8007060503020100ull, 0x8080070605030201ull, 0x8080070605030200ull, 0x8080800706050302ull,
+    0x8080070605030100ull, 0x8080800706050301ull, 0x8080800706050300ull, 0x8080808007060503ull,
+    0x8080070605020100ull, 0x8080800706050201ull, 0x8080800706050200ull, 0x8080808007060502ull,
+    0x8080800706050100ull, 0x8080808007060501ull, 0x8080808007060500ull, 0x8080808080070605ull,
+    0x8007060403020100ull, 0x8080070604030201ull, 0x8080070604030200ull, 0x8080800706040302ull,
+    0x8080070604030100ull, 0x8080800706040301ull, 0x8080800706040300ull, 0x8080808007060403ull,
+    0x8080070604020100ull, 0x8080800706040201ull, 0x8080800706040200ull, 0x8080808007060402ull,
+    0x8080800706040100ull, 0x8080808007060401ull, 0x8080808007060400ull, 0x8080808080070604ull,
+    0x8080070603020100ull, 0x8080800706030201ull, 0x8080800706030200ull, 0x8080808007060302ull,
+    0x8080800706030100ull, 0x8080808007060301ull, 0x8080808007060300ull, 0x8080808080070603ull,
+    0x8080800706020100ull, 0x8080808007060201ull, 0x8080808007060200ull, 0x8080808080070602ull,
+    0x8080808007060100ull, 0x8080808080070601ull, 0x8080808080070600ull, 0x8080808080800706ull,
+    0x8007050403020100ull, 0x8080070504030201ull, 0x8080070504030200ull, 0x8080800705040302ull,
+    0x8080070504030100ull, 0x8080800705040301ull, 0x8080800705040300ull, 0x8080808007050403ull,
+    0x8080070504020100ull, 0x8080800705040201ull, 0x8080800705040200ull, 0x8080808007050402ull,
+    0x8080800705040100ull, 0x8080808007050401ull, 0x8080808007050400ull, 0x8080808080070504ull,
+    0x8080070503020100ull, 0x8080800705030201ull, 0x8080800705030200ull, 0x8080808007050302ull,
+    0x8080800705030100ull, 0x8080808007050301ull, 0x8080808007050300ull, 0x8080808080070503ull,
+    0x8080800705020100ull, 0x8080808007050201ull, 0x8080808007050200ull, 0x8080808080070502ull,
+    0x8080808007050100ull, 0x8080808080070501ull, 0x8080808080070500ull, 0x8080808080800705ull,
+    0x8080070403020100ull, 0x8080800704030201ull, 0x8080800704030200ull, 0x8080808007040302ull,
+    0x8080800704030100ull, 0x8080808007040301ull, 0x8080808007040300ull, 0x8080808080070403ull,
+    0x8080800704020100ull, 0x8080808007040201ull, 0x8080808007040200ull, 0x8080808080070402ull,
+    0x8080808007040100ull, 0x8080808080070401ull, 0x8080808080070400ull, 0x8080808080800704ull,
+    0x8080800703020100ull, 0x8080808007030201ull, 0x8080808007030200ull, 0x8080808080070302ull,
+    0x8080808007030100ull, 0x8080808080070301ull, 0x8080808080070300ull, 0x8080808080800703ull,
+    0x8080808007020100ull, 0x8080808080070201ull, 0x8080808080070200ull, 0x8080808080800702ull,
+    0x8080808080070100ull, 0x8080808080800701ull, 0x8080808080800700ull, 0x8080808080808007ull,
+    0x8006050403020100ull, 0x8080060504030201ull, 0x8080060504030200ull, 0x8080800605040302ull,
+    0x8080060504030100ull, 0x8080800605040301ull, 0x8080800605040300ull, 0x8080808006050403ull,
+    0x8080060504020100ull, 0x8080800605040201ull, 0x8080800605040200ull, 0x8080808006050402ull,
+    0x8080800605040100ull, 0x8080808006050401ull, 0x8080808006050400ull, 0x8080808080060504ull,
+    0x8080060503020100ull, 0x8080800605030201ull, 0x8080800605030200ull, 0x8080808006050302ull,
+    0x8080800605030100ull, 0x8080808006050301ull, 0x8080808006050300ull, 0x8080808080060503ull,
+    0x8080800605020100ull, 0x8080808006050201ull, 0x8080808006050200ull, 0x8080808080060502ull,
+    0x8080808006050100ull, 0x8080808080060501ull, 0x8080808080060500ull, 0x8080808080800605ull,
+    0x8080060403020100ull, 0x8080800604030201ull, 0x8080800604030200ull, 0x8080808006040302ull,
+    0x8080800604030100ull, 0x8080808006040301ull, 0x8080808006040300ull, 0x8080808080060403ull,
+    0x8080800604020100ull, 0x8080808006040201ull, 0x8080808006040200ull, 0x8080808080060402ull,
+    0x8080808006040100ull, 0x8080808080060401ull, 0x8080808080060400ull, 0x8080808080800604ull,
+    0x8080800603020100ull, 0x8080808006030201ull, 0x8080808006030200ull, 0x8080808080060302ull,
+    0x8080808006030100ull, 0x8080808080060301ull, 0x8080808080060300ull, 0x8080808080800603ull,
+    0x8080808006020100ull, 0x8080808080060201ull, 0x8080808080060200ull, 0x8080808080800602ull,
+    0x8080808080060100ull, 0x8080808080800601ull, 0x8080808080800600ull, 0x8080808080808006ull,
+    0x8080050403020100ull, 0x8080800504030201ull, 0x8080800504030200ull, 0x8080808005040302ull,
+    0x8080800504030100ull, 0x8080808005040301ull, 0x8080808005040300ull, 0x8080808080050403ull,
+    0x8080800504020100ull, 0x8080808005040201ull, 0x8080808005040200ull, 0x8080808080050402ull,
+    0x8080808005040100ull, 0x8080808080050401ull, 0x8080808080050400ull, 0x8080808080800504ull,
+    0x8080800503020100ull, 0x8080808005030201ull, 0x8080808005030200ull, 0x8080808080050302ull,
+    0x8080808005030100ull, 0x8080808080050301ull, 0x8080808080050300ull, 0x8080808080800503ull,
+    0x8080808005020100ull, 0x8080808080050201ull, 0x8080808080050200ull, 0x8080808080800502ull,
+    0x8080808080050100ull, 0x8080808080800501ull, 0x8080808080800500ull, 0x8080808080808005ull,
+    0x8080800403020100ull, 0x8080808004030201ull, 0x8080808004030200ull, 0x8080808080040302ull,
+    0x8080808004030100ull, 0x8080808080040301ull, 0x8080808080040300ull, 0x8080808080800403ull,
+    0x8080808004020100ull, 0x8080808080040201ull, 0x8080808080040200ull, 0x8080808080800402ull,
+    0x8080808080040100ull, 0x8080808080800401ull, 0x8080808080800400ull, 0x8080808080808004ull,
+    0x8080808003020100ull, 0x8080808080030201ull, 0x8080808080030200ull, 0x8080808080800302ull,
+    0x8080808080030100ull, 0x8080808080800301ull, 0x8080808080800300ull, 0x8080808080808003ull,
+    0x8080808080020100ull, 0x8080808080800201ull, 0x8080808080800200ull, 0x8080808080808002ull,
+    0x8080808080800100ull, 0x8080808080808001ull, 0x8080808080808000ull, 0x8080808080808080ull,
+};
+
+/* Byte classes by low nibble, for one VPSHUFB each: a byte is in the class
+   iff the entry for its low nibble is the byte itself (bytes >= 0x80 look
+   up 0, which they are not; 0xff matches no byte below 0x80). */
+#define X (-1)
+#define NIB_WSP ' ', X, X, X, X, X, X, X, X, '\t', X, X, X, X, X, X
+#define NIB_WSP_CR ' ', X, X, X, X, X, X, X, X, '\t', X, X, X, '\r', X, X
+#define NIB_WSP_CRLF ' ', X, X, X, X, X, X, X, X, '\t', '\n', X, X, '\r', X, X
+#define IN_CLASS(v, tbl) _mm256_cmpeq_epi8(_mm256_shuffle_epi8((tbl), (v)), (v))
+
+/* Squeeze the 16 lanes of v not in the 16-bit mask m to w; the end. */
+__attribute__((target("avx2,popcnt"))) static inline unsigned char *squeeze16(unsigned char *w,
+                                                                             __m128i v,
+                                                                             unsigned int m)
+{
+    const __m128i hi8 = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8);
+    unsigned int m0 = m & 0xff, m1 = (m >> 8) & 0xff;
+    __m128i idx = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&drop8[m0]),
+                                     _mm_loadl_epi64((const __m128i *)(const void *)&drop8[m1]));
+    __m128i c = _mm_shuffle_epi8(v, _mm_add_epi8(idx, hi8));
+
+    _mm_storel_epi64((__m128i *)(void *)w, c);
+    w += 8 - __builtin_popcount(m0);
+    _mm_storeh_pd((double *)(void *)w, _mm_castsi128_pd(c));
+    return w + 8 - __builtin_popcount(m1);
+}
+
+/*
+ * The loop.  A block with at most one dropped lane and no tab kept (nearly
+ * all of them in text) is stored as it is, and again from the lane after
+ * the dropped one (k = 32 when none: the second store lands past the end,
+ * where the next block goes), with no branch on the mask.  The others go
+ * through the blend and squeeze16().  Stops before a block that has no
+ * content byte (so trailing empty lines at the end of a span are never
+ * more than a block back) and before the last 65 bytes of the span.
+ * Returns where update_relaxed() goes on, with the state there set: CRLFs
+ * at the end of the output (after the last content byte) are taken back
+ * into held, and a CRLF split by the last block boundary is left whole.
+ */
+__attribute__((target("avx2,bmi,popcnt"))) static const unsigned char *
 copy_avx2(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
 {
-    const __m256i tbl = _mm256_setr_epi8(SPECIAL_BY_NIBBLE, SPECIAL_BY_NIBBLE);
-    const __m256i sp = _mm256_set1_epi8(' '), cr = _mm256_set1_epi8('\r'),
-                  lf = _mm256_set1_epi8('\n');
+    const __m256i nib_wsp_cr = _mm256_setr_epi8(NIB_WSP_CR, NIB_WSP_CR),
+                  nib_any = _mm256_setr_epi8(NIB_WSP_CRLF, NIB_WSP_CRLF);
+    const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t'),
+                  cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n'),
+                  ones = _mm256_set1_epi8(-1);
+    const unsigned char *const start = q;
     unsigned char *w = b->buf + b->buf_len;
-    unsigned char *const wlim = b->buf + (MA_CANON_BUF_SIZE - COPY_ROOM);
+    unsigned char *const wlim = b->buf + (MA_CANON_BUF_SIZE - 64);
+    size_t n;
 
-    while (e - q >= 34) { /* a step reads q[0..33] */
+    while (e - q >= 65) { /* a step reads q[0..64] */
         __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)q);
         __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(q + 1));
         __m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(q + 2));
-        __m256i s1 = AVX2_SPECIAL(v1, tbl);
-        /* not stops: an SP before content, a CR before LF and content */
-        __m256i good = _mm256_or_si256(
-            _mm256_andnot_si256(s1, _mm256_cmpeq_epi8(v0, sp)),
-            _mm256_andnot_si256(AVX2_SPECIAL(v2, tbl),
-                                _mm256_and_si256(_mm256_cmpeq_epi8(v0, cr),
-                                                 _mm256_cmpeq_epi8(v1, lf))));
-        unsigned int m = (unsigned int)_mm256_movemask_epi8(
-            _mm256_andnot_si256(good, AVX2_SPECIAL(v0, tbl)));
-        const unsigned char *r, *t;
+        __m256i t0 = _mm256_cmpeq_epi8(v0, tab);
+        __m256i wsp = _mm256_or_si256(_mm256_cmpeq_epi8(v0, sp), t0);
+        /* the next byte is WSP, or a CR before LF */
+        __m256i next = _mm256_andnot_si256(
+            _mm256_andnot_si256(_mm256_cmpeq_epi8(v2, lf), _mm256_cmpeq_epi8(v1, cr)),
+            IN_CLASS(v1, nib_wsp_cr));
+        unsigned int d = (unsigned int)_mm256_movemask_epi8(_mm256_and_si256(wsp, next));
+        unsigned int t = (unsigned int)_mm256_movemask_epi8(t0);
 
+        if (_mm256_testc_si256(IN_CLASS(v0, nib_any), ones))
+            break; /* only WSP and line ends */
         if (w > wlim) {
             b->buf_len = (size_t)(w - b->buf);
             flush_buf(b);
             w = b->buf;
         }
-        _mm256_storeu_si256((__m256i *)(void *)w, v0);
-        if (m == 0) {
-            q += 32;
-            w += 32;
-            continue;
+        if (((d & (d - 1)) | (t & ~d)) == 0) {
+            unsigned int k = _tzcnt_u32(d);
+            _mm256_storeu_si256((__m256i *)(void *)w, v0);
+            _mm256_storeu_si256((__m256i *)(void *)(w + k),
+                                _mm256_loadu_si256((const __m256i *)(const void *)(q + k + 1)));
+            w += 32 - (d != 0);
+        } else {
+            __m256i out = _mm256_blendv_epi8(v0, sp, wsp);
+            w = squeeze16(w, _mm256_castsi256_si128(out), d & 0xffff);
+            w = squeeze16(w, _mm256_extracti128_si256(out, 1), d >> 16);
         }
-        r = q + __builtin_ctz(m);
-        w += r - q;
-        if ((t = copy_stop(r, e, &w)) == NULL) {
-            q = r;
-            break;
-        }
-        q = t;
+        q += 32;
     }
-    b->buf_len = (size_t)(w - b->buf);
+    n = (size_t)(w - b->buf);
+    if (q != start) {
+        /* The last block holds content, so what follows its last content
+           byte is in the buffer.  Only WSP is ever dropped, so a CR at the
+           end of the output is the last input byte. */
+        if (q[-1] == '\r' && q[0] == '\n') {
+            n--;
+            q--;
+        }
+        while (n >= 2 && b->buf[n - 2] == '\r' && b->buf[n - 1] == '\n') {
+            n -= 2;
+            b->held++;
+        }
+    }
+    b->buf_len = n;
     return q;
 }
 #undef X
-#undef SPECIAL_BY_NIBBLE
-#undef AVX2_SPECIAL
+#undef NIB_WSP
+#undef NIB_WSP_CR
+#undef NIB_WSP_CRLF
+#undef IN_CLASS
 #endif
 
 /* Content starts at p (nothing held or pending): produce it up to the next
@@ -587,9 +727,11 @@ static const unsigned char *relaxed_copy(ma_canon_body *b, const unsigned char *
     const unsigned char *q = p, *r;
 
 #ifdef CANON_AVX2
-    if (b->simd == MA_CANON_SIMD_AVX2)
+    if (b->simd == MA_CANON_SIMD_AVX2) {
         q = copy_avx2(b, p, e);
-    else
+        if (q != p)
+            return q; /* state set there (held CRLFs) */
+    } else
 #endif
 #ifdef CANON_SSE2
     if (b->simd == MA_CANON_SIMD_SSE2)
