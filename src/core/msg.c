@@ -336,11 +336,14 @@ static size_t msg_unfold(const char *v, size_t len, char *out)
     return o;
 }
 
-/* The field being read is complete: move it to the arena and the index. */
-static int msg_commit(ma_msg *msg, uint64_t off)
+/*
+ * A complete field raw[0..raw_len) (name, colon at name_len or after WSP,
+ * value from value_off): copy it to the arena and add it to the index.
+ */
+static int msg_add_field(ma_msg *msg, const char *raw, size_t raw_len, size_t name_len,
+                         size_t value_off, uint64_t off)
 {
-    size_t raw_len = msg->cur.len;
-    size_t value_len = raw_len - msg->cur_value_off;
+    size_t value_len = raw_len - value_off;
     msg_field *f;
     char *p;
 
@@ -360,14 +363,24 @@ static int msg_commit(ma_msg *msg, uint64_t off)
     if (p == NULL)
         return msg_oom(msg, off);
     f = &msg->fields[msg->nfields];
-    memcpy(p, msg->cur.data, raw_len);
+    memcpy(p, raw, raw_len);
     p[raw_len] = '\0';
     f->raw = p;
     f->raw_len = raw_len;
-    f->name_len = (uint32_t)msg->cur_name_len;
-    f->value_off = (uint32_t)msg->cur_value_off;
-    f->unfolded_len = msg_unfold(p + msg->cur_value_off, value_len, p + raw_len + 1);
+    f->name_len = (uint32_t)name_len;
+    f->value_off = (uint32_t)value_off;
+    f->unfolded_len = msg_unfold(p + value_off, value_len, p + raw_len + 1);
     msg->nfields++;
+    return MA_OK;
+}
+
+/* The field being read is complete: move it to the arena and the index. */
+static int msg_commit(ma_msg *msg, uint64_t off)
+{
+    int rc = msg_add_field(msg, msg->cur.data, msg->cur.len, msg->cur_name_len,
+                           msg->cur_value_off, off);
+    if (rc != MA_OK)
+        return rc;
     msg->in_field = false;
     ma__buf_reset(&msg->cur);
     return MA_OK;
@@ -513,6 +526,96 @@ static size_t msg_value_run_end(const unsigned char *p, size_t i, size_t n)
 }
 #endif
 
+/* The first CR, LF or NUL in p[i..n), or n. */
+static size_t msg_line_run_end(const unsigned char *p, size_t i, size_t n)
+{
+#ifdef MSG_SSE2
+    return msg_value_run_end(p, i, n);
+#else
+    while (i < n && p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
+        i++;
+    return i;
+#endif
+}
+
+/*
+ * The common case in one step: a field starts at p[i] (a new line, no field
+ * pending) and its name is ftext up to the colon, its lines end in CRLF and
+ * hold no NUL or lone CR, and it is within every limit.  When the byte after
+ * its last CRLF is in the chunk and is not WSP, the field is complete and is
+ * added straight from the input.  When the chunk ends first (after a CRLF,
+ * inside a line, or after its CR: a milter writes a field at a time), the
+ * field so far is left in msg->cur in the state the byte-wise path would
+ * leave it in.  Either way the counts are the ones the byte-wise path keeps,
+ * and the bytes used are returned.  Anything else returns 0 with nothing
+ * changed, and the byte-wise path takes the field (and reports what is wrong
+ * with it).
+ */
+static size_t msg_field_whole(ma_msg *msg, const unsigned char *p, size_t i, size_t n,
+                              uint64_t base)
+{
+    size_t j = i, colon, end, raw_len, counted;
+    uint64_t lines = 0, line_off = 0;
+    enum msg_state open = ST_BODY; /* where the chunk leaves the field; ST_BODY: closed */
+    bool cr = false;
+
+    while (j < n && msg_is_ftext(p[j]))
+        j++;
+    if (j == i || j >= n || p[j] != ':')
+        return 0;
+    colon = j++;
+    for (;;) {
+        end = msg_line_run_end(p, j, n);
+        if (end == n || (end == n - 1 && p[end] == '\r')) {
+            open = ST_VALUE; /* the chunk ends inside this line */
+            cr = end < n;
+            j = n;
+            break;
+        }
+        if (n - end < 2 || p[end] != '\r' || p[end + 1] != '\n')
+            return 0; /* NUL, lone CR or bare LF */
+        lines++;
+        line_off = base + end + 2;
+        j = end + 2;
+        if (j == n) {
+            open = ST_LINE_START; /* the next chunk says whether it is folded */
+            break;
+        }
+        if (!ma__is_wsp(p[j]))
+            break; /* not folded: the field ends at end */
+    }
+    /* every byte but the last line end counts; a line end counts 2 */
+    raw_len = end - i;
+    counted = open == ST_VALUE ? raw_len : raw_len + 2;
+    if (msg->nfields >= msg->max_fields || raw_len > msg->max_field_bytes
+        || msg->header_used > msg->max_header_bytes
+        || msg->max_header_bytes - msg->header_used < (uint64_t)counted)
+        return 0;
+    if (open != ST_BODY) {
+        if (msg->cur.len != 0
+            || (msg->cur.cap <= raw_len && ma__buf_reserve(&msg->cur, raw_len) != MA_OK))
+            return 0;
+        memcpy(msg->cur.data, p + i, raw_len);
+        msg->cur.len = raw_len;
+        msg->cur.data[raw_len] = '\0';
+        msg->cur_name_len = colon - i;
+        msg->cur_value_off = colon - i + 1;
+        msg->in_field = true;
+        msg->state = open;
+        msg->cr_pending = cr;
+    } else if (msg_add_field(msg, (const char *)p + i, raw_len, colon - i, colon - i + 1,
+                             base + i)
+               != MA_OK) {
+        return 0; /* out of memory: the byte-wise path meets it again */
+    }
+    msg->header_used += counted;
+    if (lines > 0) {
+        msg->line_no += lines;
+        msg->line_off = line_off;
+    }
+    return j - i;
+}
+
 /*
  * Read header bytes from p[0..n) (input offset base) until the header ends.
  * Returns the number of bytes used in *used.
@@ -550,6 +653,16 @@ static int msg_header(ma_msg *msg, const unsigned char *p, size_t n, uint64_t ba
             if ((rc = msg_hdr_byte(msg, '\r', off - 1)) != MA_OK)
                 break;
             /* c is processed below */
+        }
+        if (msg->state == ST_LINE_START && msg_is_ftext(c)) {
+            /* a new field: the one before it is complete */
+            size_t k;
+            if (msg->in_field && (rc = msg_commit(msg, off)) != MA_OK)
+                break;
+            if ((k = msg_field_whole(msg, p, i, n, base)) > 0) {
+                i += k;
+                continue;
+            }
         }
         if (c == '\r') {
             msg->cr_pending = true;

@@ -1149,7 +1149,10 @@ long ma__body_hash_get(ma_body_hash *set, size_t *n, const ma_ctx *ctx, ma_dkim_
         if (set[i].canon == canon && set[i].limit == limit && set[i].hash == hash)
             return (long)i;
     h = &set[*n];
-    memset(h, 0, sizeof *h);
+    /* not the whole struct: the canonicaliser's 4 KB buffer needs no clearing */
+    memset(h, 0, offsetof(ma_body_hash, body));
+    memset(h->md, 0, sizeof h->md);
+    h->md_len = 0;
     h->canon = canon;
     h->limit = limit;
     h->hash = hash;

@@ -225,10 +225,21 @@ int ma__dkim_sig_kind_of(const char *name, size_t len)
 
     if (name == NULL)
         return -1;
-    for (k = MA_DKIM_SIG_DKIM; k <= MA_DKIM_SIG_AS; k++)
-        if (sig_eq(name, len, sig_kind_names[k]))
-            return k;
-    return -1;
+    /* called for every header field: the lengths (14, 21, 8) differ */
+    switch (len) {
+    case sizeof "DKIM-Signature" - 1:
+        k = MA_DKIM_SIG_DKIM;
+        break;
+    case sizeof "ARC-Message-Signature" - 1:
+        k = MA_DKIM_SIG_AMS;
+        break;
+    case sizeof "ARC-Seal" - 1:
+        k = MA_DKIM_SIG_AS;
+        break;
+    default:
+        return -1;
+    }
+    return ma__casecmp(name, len, sig_kind_names[k], len) == 0 ? k : -1;
 }
 
 const char *ma__dkim_sig_kind_name(ma_dkim_sig_kind kind)
