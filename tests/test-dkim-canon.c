@@ -1197,13 +1197,20 @@ static size_t ref_header(const char *f, size_t len, char *out)
 static void test_header_random(void)
 {
     static const char alphabet[] = "abcXYZ;=   \t\r\n\x01\x1f\x7f\x80\xff";
-    char f[400], exp[420];
-    ma_buf out;
-    int iter, bad = 0;
+    static char f[3100], exp[3120], cut[3100];
+    ma_buf out, scratch;
+    ma_digest *d = NULL;
+    int iter, bad = 0, hbad = 0;
 
     ma__buf_init(&out, ctx);
+    ma__buf_init(&scratch, ctx);
+    ma__digest_new(&d, ctx, MA_HASH_SHA256);
     for (iter = 0; iter < 3000; iter++) {
-        size_t nl = 1 + rng() % 12, vl = rng() % 300, len = 0, k, el;
+        /* every fourth field long: past the on-stack size of the hashing path */
+        size_t nl = 1 + rng() % 12, vl = rng() % (iter % 4 == 0 ? 3000 : 300), len = 0, k, el;
+        size_t colon, goff, glen, cl;
+        unsigned char want[MA_DIGEST_MAX], got[MA_DIGEST_MAX];
+        size_t got_len = 0;
         int rc;
         for (k = 0; k < nl; k++)
             f[len++] = rng() % 8 ? (char)('A' + rng() % 26) : ' ';
@@ -1224,8 +1231,28 @@ static void test_header_random(void)
             if (bad++ < 3)
                 printf("# random field %d (%zu bytes) differs\n", iter, len);
         }
+        /* hashed straight, whole and with a gap cut out after the colon */
+        ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
+        ma__digest_reset(d);
+        if (ma__canon_header_hash(d, &scratch, MA_DKIM_RELAXED, f, len, 0) != MA_OK
+            || ma__digest_final(d, got, &got_len) != MA_OK || memcmp(got, want, 32) != 0)
+            hbad++;
+        colon = nl;
+        goff = colon + 1 + (len > colon + 1 ? rng() % (len - colon) : 0);
+        glen = rng() % (len - goff + 1);
+        memcpy(cut, f, goff);
+        memcpy(cut + goff, f + goff + glen, len - goff - glen);
+        cl = ref_header(cut, len - glen, exp);
+        ma__digest_oneshot(MA_HASH_SHA256, exp, cl, want, NULL);
+        ma__digest_reset(d);
+        if (ma__canon_header_hash_gap(d, &scratch, MA_DKIM_RELAXED, f, len, goff, glen, 0) != MA_OK
+            || ma__digest_final(d, got, &got_len) != MA_OK || memcmp(got, want, 32) != 0)
+            hbad++;
     }
     ok(bad == 0, "3000 random relaxed fields == reference");
+    ok(hbad == 0, "and hashed (on the stack or in scratch, with and without a gap) == reference");
+    ma__digest_free(d);
+    ma__buf_free(&scratch);
     ma__buf_free(&out);
 }
 

@@ -393,15 +393,20 @@ void ma__taglist_free(ma_taglist *tl, const ma_ctx *ctx)
 
 const ma_tag *ma__taglist_get(const ma_taglist *tl, const char *name)
 {
-    size_t i, n;
+    size_t i;
 
     if (tl == NULL || name == NULL)
         return NULL;
-    n = strlen(name);
+    /* No strlen: names are short and looked up often.  A tag matches when
+       its bytes are name's and name ends right after them; the compare
+       stops at the first difference, so it never reads past name's NUL
+       (tag names hold no NUL). */
     for (i = 0; i < tl->count; i++) {
         const ma_tag *t = &tl->tags[i];
-        if (t->name_len == n && (n == 0 || t->name[0] == name[0])
-            && memcmp(t->name, name, n) == 0)
+        size_t k = 0;
+        while (k < t->name_len && name[k] != '\0' && t->name[k] == name[k])
+            k++;
+        if (k == t->name_len && name[k] == '\0')
             return t;
     }
     return NULL;

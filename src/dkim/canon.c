@@ -962,6 +962,8 @@ static bool is_hwsp(unsigned char c)
 /* relaxed_header() may store this many bytes past its output (copying a
    vector at a time): its buffer needs len + 2 + HDR_SLACK bytes. */
 #define HDR_SLACK 16
+/* Fields up to about this long are canonicalised for hashing on the stack. */
+#define CANON_HDR_STACK 1024
 
 /* RFC 6376 3.4.2, writing into w (room for len + 2 + HDR_SLACK bytes, not
    overlapping f); returns the end. */
@@ -1085,6 +1087,22 @@ int ma__canon_header_hash(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon, co
             rc = ma__digest_update(d, "\r\n", 2);
         return rc;
     }
+    if (len <= CANON_HDR_STACK - 2 - HDR_SLACK && field != NULL) {
+        /* the usual field: canonicalised on the stack (relaxed only shortens) */
+        char tmp[CANON_HDR_STACK];
+        const char *colon;
+        char *w;
+        if ((flags & ~MA_CANON_NO_CRLF) != 0 || canon != MA_DKIM_RELAXED)
+            return MA_EINVAL;
+        if (len == 0 || (colon = memchr(field, ':', len)) == NULL)
+            return MA_ESYNTAX;
+        w = relaxed_header(tmp, (const unsigned char *)field, len, (size_t)(colon - field));
+        if (!(flags & MA_CANON_NO_CRLF)) {
+            *w++ = '\r';
+            *w++ = '\n';
+        }
+        return ma__digest_update(d, tmp, (size_t)(w - tmp));
+    }
     ma__buf_reset(scratch);
     rc = ma__canon_header(scratch, canon, field, len, flags);
     if (rc == MA_OK)
@@ -1096,9 +1114,10 @@ int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon
                               const char *field, size_t len, size_t gap_off, size_t gap_len,
                               unsigned int flags)
 {
+    char tmp[CANON_HDR_STACK];
     const char *colon;
     size_t n, tail;
-    char *in, *w;
+    char *in, *w, *out;
     int rc;
 
     if (d == NULL || scratch == NULL || (field == NULL && len > 0) || gap_off > len
@@ -1120,21 +1139,26 @@ int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon
     /* The two pieces side by side in the upper half of scratch, the
        canonical form (at most n + 2 + HDR_SLACK bytes) written below them. */
     n = len - gap_len;
-    ma__buf_reset(scratch);
-    if (n > (SIZE_MAX - 3 - HDR_SLACK) / 2)
-        return MA_ENOMEM;
-    rc = ma__buf_reserve(scratch, 2 * n + 2 + HDR_SLACK);
-    if (rc != MA_OK)
-        return rc;
-    in = scratch->data + n + 2 + HDR_SLACK;
+    if (n <= (CANON_HDR_STACK - 2 - HDR_SLACK) / 2) {
+        out = tmp; /* the usual signature field: on the stack */
+    } else {
+        ma__buf_reset(scratch);
+        if (n > (SIZE_MAX - 3 - HDR_SLACK) / 2)
+            return MA_ENOMEM;
+        rc = ma__buf_reserve(scratch, 2 * n + 2 + HDR_SLACK);
+        if (rc != MA_OK)
+            return rc;
+        out = scratch->data;
+    }
+    in = out + n + 2 + HDR_SLACK;
     memcpy(in, field, gap_off);
     memcpy(in + gap_off, field + gap_off + gap_len, tail);
-    w = relaxed_header(scratch->data, (const unsigned char *)in, n, (size_t)(colon - field));
+    w = relaxed_header(out, (const unsigned char *)in, n, (size_t)(colon - field));
     if (!(flags & MA_CANON_NO_CRLF)) {
         *w++ = '\r';
         *w++ = '\n';
     }
-    return ma__digest_update(d, scratch->data, (size_t)(w - scratch->data));
+    return ma__digest_update(d, out, (size_t)(w - out));
 }
 
 /* ------------------------------------------------------ body hash sets */

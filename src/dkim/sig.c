@@ -602,8 +602,49 @@ void ma__dkim_sig_free(ma_dkim_sig *sig, const ma_ctx *ctx)
     sig_release(sig, ctx);
 }
 
+/*
+ * The tags of a parsed list by name, looked up without a scan: the DKIM and
+ * ARC tags are one lower-case letter, but for bh= and cv=.  The first tag of
+ * a name counts, as in ma__taglist_get().
+ */
+typedef struct sig_tags {
+    const ma_taglist *tl;
+    const ma_tag *by[28]; /* a..z, bh, cv */
+} sig_tags;
+
+static void sig_tags_index(sig_tags *x, const ma_taglist *tl)
+{
+    size_t i;
+
+    memset(x, 0, sizeof *x);
+    x->tl = tl;
+    for (i = 0; i < tl->count; i++) {
+        const ma_tag *t = &tl->tags[i];
+        int slot = -1;
+        if (t->name_len == 1 && t->name[0] >= 'a' && t->name[0] <= 'z')
+            slot = t->name[0] - 'a';
+        else if (t->name_len == 2 && t->name[0] == 'b' && t->name[1] == 'h')
+            slot = 26;
+        else if (t->name_len == 2 && t->name[0] == 'c' && t->name[1] == 'v')
+            slot = 27;
+        if (slot >= 0 && x->by[slot] == NULL)
+            x->by[slot] = t;
+    }
+}
+
+static const ma_tag *sig_tag(const sig_tags *x, const char *name)
+{
+    if (name[0] >= 'a' && name[0] <= 'z' && name[1] == '\0')
+        return x->by[name[0] - 'a'];
+    if (strcmp(name, "bh") == 0)
+        return x->by[26];
+    if (strcmp(name, "cv") == 0)
+        return x->by[27];
+    return ma__taglist_get(x->tl, name);
+}
+
 /* The checks after the tag-list syntax, in the documented order. */
-static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl,
+static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const sig_tags *tl,
                      ma_dkim_perr *err)
 {
     ma_dkim_sig_kind kind = sig->kind;
@@ -612,7 +653,7 @@ static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl,
     int rc;
 
     /* v= first: a different version may have different tags (6.1.1). */
-    if (kind == MA_DKIM_SIG_DKIM && (t = ma__taglist_get(tl, "v")) != NULL) {
+    if (kind == MA_DKIM_SIG_DKIM && (t = sig_tag(tl, "v")) != NULL) {
         if (t->value_len != 1 || t->value[0] != '1') {
             sig_fail(err, MA_DKIM_R_VERSION, "v", sig_off(sig, t->value),
                      "unsupported version \"%.*s\"",
@@ -623,36 +664,36 @@ static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl,
     }
     /* d= and s= before the required-tag check, so that they are known for
        reporting even when another tag is missing. */
-    if ((t = ma__taglist_get(tl, "d")) != NULL && (rc = sig_parse_d(sig, ctx, t, err)) != MA_OK)
+    if ((t = sig_tag(tl, "d")) != NULL && (rc = sig_parse_d(sig, ctx, t, err)) != MA_OK)
         return rc;
-    if ((t = ma__taglist_get(tl, "s")) != NULL && (rc = sig_parse_s(sig, ctx, t, err)) != MA_OK)
+    if ((t = sig_tag(tl, "s")) != NULL && (rc = sig_parse_s(sig, ctx, t, err)) != MA_OK)
         return rc;
     for (i = 0; sig_required[kind][i] != NULL; i++) {
-        if (ma__taglist_get(tl, sig_required[kind][i]) == NULL) {
+        if (sig_tag(tl, sig_required[kind][i]) == NULL) {
             sig_fail(err, MA_DKIM_R_MISSING_TAG, sig_required[kind][i], -1,
                      "required tag %s= is missing", sig_required[kind][i]);
             return MA_ESYNTAX;
         }
     }
     if (sig->selector_len + MA_DKIM_KEY_LABEL_LEN + sig->domain_len > MA_DKIM_NAME_MAX) {
-        sig_fail(err, MA_DKIM_R_DOMAIN, "s", sig_off(sig, ma__taglist_get(tl, "s")->value),
+        sig_fail(err, MA_DKIM_R_DOMAIN, "s", sig_off(sig, sig_tag(tl, "s")->value),
                  "the key name %s" MA_DKIM_KEY_LABEL "%s is longer than %d octets",
                  sig->selector, sig->domain, MA_DKIM_NAME_MAX);
         return MA_ESYNTAX;
     }
 
-    if ((rc = sig_parse_a(sig, ma__taglist_get(tl, "a"), err)) != MA_OK)
+    if ((rc = sig_parse_a(sig, sig_tag(tl, "a"), err)) != MA_OK)
         return rc;
 
     sig->hcanon = sig->bcanon = MA_DKIM_SIMPLE;
     if (kind == MA_DKIM_SIG_AS) {
         /* RFC 8617 4.1.3: only relaxed header canonicalization; no body. */
         sig->hcanon = sig->bcanon = MA_DKIM_RELAXED;
-    } else if ((t = ma__taglist_get(tl, "c")) != NULL && (rc = sig_parse_c(sig, t, err)) != MA_OK) {
+    } else if ((t = sig_tag(tl, "c")) != NULL && (rc = sig_parse_c(sig, t, err)) != MA_OK) {
         return rc;
     }
 
-    t = ma__taglist_get(tl, "i");
+    t = sig_tag(tl, "i");
     if (kind == MA_DKIM_SIG_DKIM) {
         if (t != NULL) {
             if ((rc = sig_parse_auid(sig, ctx, t, err)) != MA_OK)
@@ -669,7 +710,7 @@ static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl,
         return rc;
     }
 
-    t = ma__taglist_get(tl, "h");
+    t = sig_tag(tl, "h");
     if (kind == MA_DKIM_SIG_AS) {
         if (t != NULL) {
             /* RFC 8617 4.1.3: h= "is NOT allowed and, if found, MUST result
@@ -683,22 +724,22 @@ static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl,
     }
 
     if (kind != MA_DKIM_SIG_AS
-        && (rc = sig_parse_bh(sig, ctx, ma__taglist_get(tl, "bh"), err)) != MA_OK)
+        && (rc = sig_parse_bh(sig, ctx, sig_tag(tl, "bh"), err)) != MA_OK)
         return rc;
-    if ((rc = sig_parse_b(sig, ctx, ma__taglist_get(tl, "b"), err)) != MA_OK)
+    if ((rc = sig_parse_b(sig, ctx, sig_tag(tl, "b"), err)) != MA_OK)
         return rc;
 
     sig->q_dns_txt = 1;
     if (kind != MA_DKIM_SIG_AS) {
-        if ((t = ma__taglist_get(tl, "l")) != NULL && (rc = sig_parse_l(sig, t, err)) != MA_OK)
+        if ((t = sig_tag(tl, "l")) != NULL && (rc = sig_parse_l(sig, t, err)) != MA_OK)
             return rc;
-        if ((t = ma__taglist_get(tl, "q")) != NULL && (rc = sig_parse_q(sig, t, err)) != MA_OK)
+        if ((t = sig_tag(tl, "q")) != NULL && (rc = sig_parse_q(sig, t, err)) != MA_OK)
             return rc;
     }
-    if ((t = ma__taglist_get(tl, "t")) != NULL
+    if ((t = sig_tag(tl, "t")) != NULL
         && (rc = sig_parse_time(sig, t, "t", &sig->t, &sig->has_t, err)) != MA_OK)
         return rc;
-    if (kind != MA_DKIM_SIG_AS && (t = ma__taglist_get(tl, "x")) != NULL) {
+    if (kind != MA_DKIM_SIG_AS && (t = sig_tag(tl, "x")) != NULL) {
         if ((rc = sig_parse_time(sig, t, "x", &sig->x, &sig->has_x, err)) != MA_OK)
             return rc;
         /* 3.5: "The value of the x= tag MUST be greater than the value of
@@ -710,7 +751,7 @@ static int sig_check(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl,
             return MA_ESYNTAX;
         }
     }
-    if (kind == MA_DKIM_SIG_AS && (rc = sig_parse_cv(sig, ma__taglist_get(tl, "cv"), err)) != MA_OK)
+    if (kind == MA_DKIM_SIG_AS && (rc = sig_parse_cv(sig, sig_tag(tl, "cv"), err)) != MA_OK)
         return rc;
     return MA_OK;
 }
@@ -736,23 +777,23 @@ static void sig_partial(ma_dkim_sig *sig, const ma_ctx *ctx)
  * in (best effort, errors ignored), so that a verdict on, say, a v=0.5
  * signature can name the domain for Authentication-Results.
  */
-static void sig_report_fill(ma_dkim_sig *sig, const ma_ctx *ctx, const ma_taglist *tl)
+static void sig_report_fill(ma_dkim_sig *sig, const ma_ctx *ctx, const sig_tags *tl)
 {
     ma_dkim_perr scratch;
     const ma_tag *t;
-    if (sig->domain == NULL && (t = ma__taglist_get(tl, "d")) != NULL &&
+    if (sig->domain == NULL && (t = sig_tag(tl, "d")) != NULL &&
         sig_parse_d(sig, ctx, t, &scratch) != MA_OK) {
         ma__free(ctx, sig->domain);
         sig->domain = NULL;
         sig->domain_len = 0;
     }
-    if (sig->selector == NULL && (t = ma__taglist_get(tl, "s")) != NULL &&
+    if (sig->selector == NULL && (t = sig_tag(tl, "s")) != NULL &&
         sig_parse_s(sig, ctx, t, &scratch) != MA_OK) {
         ma__free(ctx, sig->selector);
         sig->selector = NULL;
         sig->selector_len = 0;
     }
-    if (sig->alg == MA_DKIM_ALG_UNKNOWN && (t = ma__taglist_get(tl, "a")) != NULL &&
+    if (sig->alg == MA_DKIM_ALG_UNKNOWN && (t = sig_tag(tl, "a")) != NULL &&
         sig_parse_a(sig, t, &scratch) != MA_OK)
         sig->alg = MA_DKIM_ALG_UNKNOWN;
 }
@@ -788,9 +829,11 @@ int ma__dkim_sig_parse(ma_dkim_sig *sig, const ma_ctx *ctx, ma_dkim_sig_kind kin
         ma__dkim_perr_tag_at(err, sig->text, len, err->e.offset);
         rc = MA_ESYNTAX;
     } else if (rc == MA_OK) {
-        rc = sig_check(sig, ctx, &tl, err);
+        sig_tags tags;
+        sig_tags_index(&tags, &tl);
+        rc = sig_check(sig, ctx, &tags, err);
         if (rc == MA_ESYNTAX)
-            sig_report_fill(sig, ctx, &tl);
+            sig_report_fill(sig, ctx, &tags);
     }
     ma__taglist_free(&tl, ctx);
     if (rc == MA_ESYNTAX) {
