@@ -18,7 +18,8 @@
  *   1-63 printable characters, no trailing dot, the last label a toplabel)
  *   or ESYNTAX / ELIMIT with nothing appended;
  * - the fast path ma__spf_expand_domain_plain, when it does not defer,
- *   gives the same status and name.
+ *   gives the same status and name, and so does the compiled form
+ *   (ma__spf_spec_compile, ma__spf_expand_compiled) records keep.
  */
 #include "config.h"
 
@@ -158,6 +159,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (frc != MA__SPF_SLOW &&
                 (frc != rc || (rc == MA_OK && (fn != a.len || memcmp(fast, a.data, fn) != 0))))
                 abort();
+            /* So does the compiled form records keep, knowing nothing of
+               the domain and knowing what the job knows of it. */
+            {
+                ma_spf_piece pieces[MA_SPF_PIECES_MAX];
+                size_t np = ma__spf_spec_compile(pieces, MA_SPF_PIECES_MAX, spec, len), pass;
+                for (pass = 0; np > 0 && pass < 2; pass++) {
+                    int canon = 0;
+                    env.domain_canon = pass == 0 ? 0 : 2;
+                    env.domain_first = 5;  /* "email" */
+                    env.domain_last = 14;  /* "com" */
+                    env.domain_top = 1;
+                    frc = ma__spf_expand_compiled(fast, sizeof fast, &fn, &canon, spec, pieces, np,
+                                                  &env, limit, &err);
+                    if (frc != MA__SPF_SLOW
+                        && (frc != rc
+                            || (rc == MA_OK && (fn != a.len || memcmp(fast, a.data, fn) != 0))))
+                        abort();
+                }
+                env.domain_canon = 0;
+            }
         }
     }
     ma__buf_free(&a);

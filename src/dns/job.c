@@ -235,7 +235,10 @@ static int ma_job_grow_questions(ma_job *job)
     tab = (uint32_t *)(void *)(mem + cap * sizeof *qs);
     if (job->nqs)
         memcpy(qs, job->qs, job->nqs * sizeof *qs);
-    memset(tab, 0, 4 * cap * sizeof *tab);
+    if (cap == MA_JOB_QCAP0)
+        memset(tab, 0, 4 * MA_JOB_QCAP0 * sizeof *tab); /* a few stores, no call */
+    else
+        memset(tab, 0, 4 * cap * sizeof *tab);
     mask = 4 * cap - 1;
     for (i = 0; i < job->nqs; i++) {
         for (slot = ma_job_slot(qs[i]->hash, qs[i]->type, mask); tab[slot] != 0;

@@ -85,7 +85,9 @@ int ma__resolver_resolve_canon(ma_resolver *r, const char *canon, size_t len, ui
         ma_dns_answer_free(a);
         return MA_EINTERNAL;
     }
-    ma__dns_answer_freeze(a);
+    /* Built-in backends hand out frozen answers: no call then. */
+    if (!__atomic_load_n(&a->frozen, __ATOMIC_ACQUIRE))
+        ma__dns_answer_freeze(a);
     *out = a;
     return MA_OK;
 }

@@ -125,6 +125,11 @@ typedef struct spf_job {
     const char *mech;        /* the mechanism that decided (a record's, arena or static), or NULL */
     const char *dom;         /* the domain whose record decided, or NULL */
     struct spf_texts *texts; /* problem and explanation (arena), once written */
+    /* The checked domain when it was in normal form (spf_domain_is_normal),
+       with what macro expansion needs to know of it; else NULL. */
+    const char *dom_known;
+    uint32_t dom_first, dom_last;
+    uint8_t dom_top;
     spf_frame frame0;
     /* The first arena chunk (not zeroed), to the end of the allocation. */
     long double seed[];
@@ -248,6 +253,7 @@ static void spf_env(spf_job *s, const char *domain, size_t dlen, ma_spf_macro_en
     env->now = 0;            /* t is for explanations: see spf_explain_env() */
     env->validated = NULL;
     env->validated_len = 0;
+    env->domain_canon = 0;
     if (s->ptr != NULL && s->ptr->state == 3) {
         /* 7.3: prefer a validated name equal to or under <domain>, else any. */
         const spf_ptr *p = s->ptr;
@@ -518,9 +524,42 @@ static int expand_target(spf_job *s, spf_frame *f, const ma_spf_term *t, int *rc
             return M_ERROR;
         }
     }
-    spf_env(s, f->domain, f->dlen, &env);
-    r = ma__spf_expand_domain_fast(stack, SPF_EXPAND_STACK, &n, &canon, t->spec, t->spec_len,
-                                   &env, ma__limit(s->job.ctx, MA_LIMIT_SPF_MACRO_BYTES), &err);
+    if (t->npieces != 0) {
+        /* A compiled spec (never with p): only the letters it may use. */
+        env.sender = s->sender;
+        env.sender_len = s->sender_len;
+        env.local = s->sender;
+        env.local_len = s->local_len;
+        env.sender_domain = s->sender + s->local_len + 1;
+        env.sender_domain_len = s->sender_len - s->local_len - 1;
+        env.domain = f->domain;
+        env.domain_len = f->dlen;
+        env.helo = s->helo ? s->helo : "";
+        env.helo_len = s->helo_len;
+        env.ip = &s->ip;
+        if (f->domain == s->dom_known && f->domain != NULL) {
+            /* The checked domain, in normal form: canonical, its labels known. */
+            env.domain_canon = 2;
+            env.domain_first = s->dom_first;
+            env.domain_last = s->dom_last;
+            env.domain_top = s->dom_top;
+        } else {
+            /* A domain that is its own question name is canonical. */
+            env.domain_canon = f->qname != NULL && f->qlen == f->dlen &&
+                               (f->qname == f->domain ||
+                                memcmp(f->qname, f->domain, f->dlen) == 0);
+        }
+        r = ma__spf_expand_compiled(stack, SPF_EXPAND_STACK, &n, &canon, t->spec, t->pieces,
+                                    t->npieces, &env,
+                                    ma__limit(s->job.ctx, MA_LIMIT_SPF_MACRO_BYTES), &err);
+        if (r == MA__SPF_SLOW)
+            spf_env(s, f->domain, f->dlen, &env);
+    } else {
+        spf_env(s, f->domain, f->dlen, &env);
+        r = ma__spf_expand_domain_fast(stack, SPF_EXPAND_STACK, &n, &canon, t->spec, t->spec_len,
+                                       &env, ma__limit(s->job.ctx, MA_LIMIT_SPF_MACRO_BYTES),
+                                       &err);
+    }
     if (r == MA_OK && canon && tmp != NULL) {
         /* Asked for at once: no copy of its own (see ask_primary).  The
            expander left a NUL after it. */
@@ -1581,13 +1620,19 @@ int ma_spf_params_init(ma_spf_params *params, unsigned int version)
     return MA_OK;
 }
 
-/* Bytes of a name in normal form: 1 a-z, 0-9, '_'; 2 '-'; 3 '.'; 0 others. */
+/* Bytes of a name in normal form, as bits: NB_LABEL any label byte (a-z,
+   0-9, '-', '_'), with NB_HYPHEN, NB_ALPHA or NB_UNDER; NB_DOT; 0 others. */
+#define NB_LABEL 1u
+#define NB_HYPHEN 2u
+#define NB_ALPHA 4u
+#define NB_UNDER 8u
+#define NB_DOT 16u
 static const unsigned char spf_norm_class[256] = {
-    ['-'] = 2, ['.'] = 3, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
-    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
-    ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
-    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    ['-'] = 3, ['.'] = 16, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['_'] = 9, ['a'] = 5, ['b'] = 5, ['c'] = 5,
+    ['d'] = 5, ['e'] = 5, ['f'] = 5, ['g'] = 5, ['h'] = 5, ['i'] = 5, ['j'] = 5, ['k'] = 5,
+    ['l'] = 5, ['m'] = 5, ['n'] = 5, ['o'] = 5, ['p'] = 5, ['q'] = 5, ['r'] = 5, ['s'] = 5,
+    ['t'] = 5, ['u'] = 5, ['v'] = 5, ['w'] = 5, ['x'] = 5, ['y'] = 5, ['z'] = 5,
 };
 
 /*
@@ -1595,28 +1640,42 @@ static const unsigned char spf_norm_class[256] = {
  * give the n bytes at d back unchanged, so that it need not be called (the
  * common case): two or more labels of 1-63 lower-case letters, digits, '-'
  * and '_', none starting or ending with '-' nor starting "xn--" (an A-label
- * to check), at most 253 octets, no root dot.  0 means: ask it.
+ * to check), at most 253 octets, no root dot.  0 means: ask it.  d[n] must
+ * be readable: the NUL of the job's copy ends the runs (anything else
+ * there, and the answer is 0).  With 1, s->dom_first, s->dom_last and
+ * s->dom_top say what macro expansion needs to know of the name (see
+ * ma_spf_macro_env).
  */
-static int spf_domain_is_normal(const char *d, size_t n)
+static int spf_domain_is_normal(spf_job *s, const char *d, size_t n)
 {
     const unsigned char *p = (const unsigned char *)d;
     size_t i = 0, start = 0, labels = 0;
-    if (n == 0 || n > 253)
+    if (n == 0 || n > 253 || p[n] != '\0')
         return 0;
     for (;;) {
-        unsigned int k = 0;
-        while (i < n && (k = spf_norm_class[p[i]]) != 0 && k != 3)
+        unsigned int k, acc = 0;
+        while ((k = spf_norm_class[p[i]]) & NB_LABEL) {
+            acc |= k;
             i++;
-        if (i < n && k != 3)
-            return 0; /* a byte outside the normal form */
+        }
         if (i == start || i - start > 63 || p[start] == '-' || p[i - 1] == '-')
             return 0;
         if (i - start >= 4 && p[start] == 'x' && p[start + 1] == 'n' && p[start + 2] == '-' &&
             p[start + 3] == '-')
             return 0;
-        labels++;
-        if (i == n)
-            return labels >= 2;
+        if (i == n) {
+            if (labels == 0)
+                return 0;
+            /* The last label, never with '-' first or last: a toplabel
+               when it has no '_' and a letter or a '-'. */
+            s->dom_last = (uint32_t)start;
+            s->dom_top = (uint8_t)(!(acc & NB_UNDER) && (acc & (NB_ALPHA | NB_HYPHEN)) != 0);
+            return 1;
+        }
+        if (k != NB_DOT)
+            return 0; /* a byte outside the normal form */
+        if (labels++ == 0)
+            s->dom_first = (uint32_t)i;
         start = ++i;
     }
 }
@@ -1687,8 +1746,9 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     s->mech = NULL;
     s->dom = NULL;
     s->texts = NULL;
+    s->dom_known = NULL;
     /* 5: an IPv4-mapped IPv6 client is treated as the IPv4 client it is. */
-    if (!ma_ip_unmap_v4(&params->ip, &s->ip))
+    if (params->ip.family != MA_IP_V6 || !ma_ip_unmap_v4(&params->ip, &s->ip))
         s->ip = params->ip;
     if (s->ip.family == MA_IP_V4)
         s->ip4 = ((uint32_t)s->ip.addr[0] << 24) | ((uint32_t)s->ip.addr[1] << 16) |
@@ -1769,7 +1829,8 @@ int ma_spf_job_new(ma_job **out, ma_ctx *ctx, const ma_spf_params *params)
     /* 4.3: a malformed or single-label domain gives "none" at once. */
     dom = s->sender + s->local_len + 1;
     dlen = s->sender_len - s->local_len - 1;
-    if (spf_domain_is_normal(dom, dlen)) {
+    if (spf_domain_is_normal(s, dom, dlen)) {
+        s->dom_known = dom;
         /* Its own normal form, and canonical: its own question name. */
         rc = push_frame(s, FRAME_TOP, dom, dlen, dom, dlen, ma__dns_name_hash(dom, dlen));
         if (rc != MA_OK) {

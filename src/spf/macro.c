@@ -824,6 +824,370 @@ int ma__spf_expand_domain_fast(char *out, size_t cap, size_t *n_out, int *canon_
     return MA_OK;
 }
 
+/* ------------------------------------------------------ compiled specs */
+
+size_t ma__spf_spec_compile(ma_spf_piece *out, size_t cap, const char *spec, size_t len)
+{
+    size_t pos = 0, bad = 0, k = 0;
+    const char *why = NULL;
+    ma_spf_tok t;
+
+    if (spec == NULL || len == 0 || len > MA_SPF_PIECES_SPEC_MAX)
+        return 0;
+    while (pos < len) {
+        ma_spf_piece *p;
+        if (k == cap || ma_spf_m_next(spec, len, &pos, 0, &t, &bad, &why) != MA_OK)
+            return 0;
+        p = &out[k++];
+        memset(p, 0, sizeof *p);
+        if (t.type == MA_SPF_TOK_LITERAL) {
+            size_t i, dot = 0;
+            int dots = 0;
+            p->off = (uint8_t)t.start;
+            p->len = (uint8_t)(t.end - t.start);
+            for (i = t.start; i < t.end; i++) {
+                unsigned char k2 = ma_spf_fin_class[(unsigned char)spec[i]];
+                if (k2 == 3)
+                    p->flags |= MA_SPF_PIECE_OTHER;
+                if (k2 != 2)
+                    continue;
+                if (!dots)
+                    p->first = (uint8_t)(i - t.start);
+                else if (i == dot + 1 || i - dot - 1 > 63)
+                    p->flags |= MA_SPF_PIECE_BAD;
+                dots = 1;
+                dot = i;
+            }
+            if (dots) {
+                p->flags |= MA_SPF_PIECE_DOT;
+                p->after = (uint8_t)(dot + 1 - t.start);
+            }
+            continue;
+        }
+        if (t.type != MA_SPF_TOK_MACRO || t.upper || t.digits != 0 || t.reverse ||
+            t.delims != 0)
+            return 0;
+        switch (t.letter) {
+        case 's': case 'l': case 'o': case 'd': case 'h': case 'i': case 'v':
+            p->letter = t.letter;
+            break;
+        default:
+            return 0;   /* p, and the explanation-only letters */
+        }
+    }
+    return k;
+}
+
+/*
+ * Bytes of a macro's value, for ma__spf_expand_compiled(): 1 a byte
+ * canonical names keep (a-z, 0-9, '-', '_'), 2 the dot, 4 any other
+ * printable byte (SP included), 8 a byte no name may have (control, DEL,
+ * non-ASCII).  The classes of ma_spf_fin_class, as bits.
+ */
+static const unsigned char ma_spf_val_class[256] = {
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 2, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1,
+    4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+};
+
+/* What ma__spf_expand_compiled() has seen (its "seen" bits; the
+   MA_SPF_PIECE_* flags of literals are the same bits). */
+#define MA_SPF_SEEN_OTHER 4u     /* a byte canonical names do not keep */
+#define MA_SPF_SEEN_BAD 8u       /* a bad byte, or a label empty or over 63: finish it the long way */
+typedef char ma_spf_seen_bits[MA_SPF_PIECE_OTHER == MA_SPF_SEEN_OTHER &&
+                                      MA_SPF_PIECE_BAD == MA_SPF_SEEN_BAD
+                                  ? 1
+                                  : -1];
+
+/*
+ * Copy n bytes (the short pieces of names): up to 16 by a few fixed-size
+ * moves, each within the n bytes (overlapping when n is not a power of
+ * two), without a call.
+ */
+static inline void ma_spf_copy(char *d, const char *s, size_t n)
+{
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n > 0) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+/* The decimal digits of each byte value, then their count. */
+static const char ma_spf_dec[256][4] = {
+    { '0', 0, 0, 1 }, { '1', 0, 0, 1 }, { '2', 0, 0, 1 }, { '3', 0, 0, 1 },
+    { '4', 0, 0, 1 }, { '5', 0, 0, 1 }, { '6', 0, 0, 1 }, { '7', 0, 0, 1 },
+    { '8', 0, 0, 1 }, { '9', 0, 0, 1 }, { '1', '0', 0, 2 }, { '1', '1', 0, 2 },
+    { '1', '2', 0, 2 }, { '1', '3', 0, 2 }, { '1', '4', 0, 2 }, { '1', '5', 0, 2 },
+    { '1', '6', 0, 2 }, { '1', '7', 0, 2 }, { '1', '8', 0, 2 }, { '1', '9', 0, 2 },
+    { '2', '0', 0, 2 }, { '2', '1', 0, 2 }, { '2', '2', 0, 2 }, { '2', '3', 0, 2 },
+    { '2', '4', 0, 2 }, { '2', '5', 0, 2 }, { '2', '6', 0, 2 }, { '2', '7', 0, 2 },
+    { '2', '8', 0, 2 }, { '2', '9', 0, 2 }, { '3', '0', 0, 2 }, { '3', '1', 0, 2 },
+    { '3', '2', 0, 2 }, { '3', '3', 0, 2 }, { '3', '4', 0, 2 }, { '3', '5', 0, 2 },
+    { '3', '6', 0, 2 }, { '3', '7', 0, 2 }, { '3', '8', 0, 2 }, { '3', '9', 0, 2 },
+    { '4', '0', 0, 2 }, { '4', '1', 0, 2 }, { '4', '2', 0, 2 }, { '4', '3', 0, 2 },
+    { '4', '4', 0, 2 }, { '4', '5', 0, 2 }, { '4', '6', 0, 2 }, { '4', '7', 0, 2 },
+    { '4', '8', 0, 2 }, { '4', '9', 0, 2 }, { '5', '0', 0, 2 }, { '5', '1', 0, 2 },
+    { '5', '2', 0, 2 }, { '5', '3', 0, 2 }, { '5', '4', 0, 2 }, { '5', '5', 0, 2 },
+    { '5', '6', 0, 2 }, { '5', '7', 0, 2 }, { '5', '8', 0, 2 }, { '5', '9', 0, 2 },
+    { '6', '0', 0, 2 }, { '6', '1', 0, 2 }, { '6', '2', 0, 2 }, { '6', '3', 0, 2 },
+    { '6', '4', 0, 2 }, { '6', '5', 0, 2 }, { '6', '6', 0, 2 }, { '6', '7', 0, 2 },
+    { '6', '8', 0, 2 }, { '6', '9', 0, 2 }, { '7', '0', 0, 2 }, { '7', '1', 0, 2 },
+    { '7', '2', 0, 2 }, { '7', '3', 0, 2 }, { '7', '4', 0, 2 }, { '7', '5', 0, 2 },
+    { '7', '6', 0, 2 }, { '7', '7', 0, 2 }, { '7', '8', 0, 2 }, { '7', '9', 0, 2 },
+    { '8', '0', 0, 2 }, { '8', '1', 0, 2 }, { '8', '2', 0, 2 }, { '8', '3', 0, 2 },
+    { '8', '4', 0, 2 }, { '8', '5', 0, 2 }, { '8', '6', 0, 2 }, { '8', '7', 0, 2 },
+    { '8', '8', 0, 2 }, { '8', '9', 0, 2 }, { '9', '0', 0, 2 }, { '9', '1', 0, 2 },
+    { '9', '2', 0, 2 }, { '9', '3', 0, 2 }, { '9', '4', 0, 2 }, { '9', '5', 0, 2 },
+    { '9', '6', 0, 2 }, { '9', '7', 0, 2 }, { '9', '8', 0, 2 }, { '9', '9', 0, 2 },
+    { '1', '0', '0', 3 }, { '1', '0', '1', 3 }, { '1', '0', '2', 3 }, { '1', '0', '3', 3 },
+    { '1', '0', '4', 3 }, { '1', '0', '5', 3 }, { '1', '0', '6', 3 }, { '1', '0', '7', 3 },
+    { '1', '0', '8', 3 }, { '1', '0', '9', 3 }, { '1', '1', '0', 3 }, { '1', '1', '1', 3 },
+    { '1', '1', '2', 3 }, { '1', '1', '3', 3 }, { '1', '1', '4', 3 }, { '1', '1', '5', 3 },
+    { '1', '1', '6', 3 }, { '1', '1', '7', 3 }, { '1', '1', '8', 3 }, { '1', '1', '9', 3 },
+    { '1', '2', '0', 3 }, { '1', '2', '1', 3 }, { '1', '2', '2', 3 }, { '1', '2', '3', 3 },
+    { '1', '2', '4', 3 }, { '1', '2', '5', 3 }, { '1', '2', '6', 3 }, { '1', '2', '7', 3 },
+    { '1', '2', '8', 3 }, { '1', '2', '9', 3 }, { '1', '3', '0', 3 }, { '1', '3', '1', 3 },
+    { '1', '3', '2', 3 }, { '1', '3', '3', 3 }, { '1', '3', '4', 3 }, { '1', '3', '5', 3 },
+    { '1', '3', '6', 3 }, { '1', '3', '7', 3 }, { '1', '3', '8', 3 }, { '1', '3', '9', 3 },
+    { '1', '4', '0', 3 }, { '1', '4', '1', 3 }, { '1', '4', '2', 3 }, { '1', '4', '3', 3 },
+    { '1', '4', '4', 3 }, { '1', '4', '5', 3 }, { '1', '4', '6', 3 }, { '1', '4', '7', 3 },
+    { '1', '4', '8', 3 }, { '1', '4', '9', 3 }, { '1', '5', '0', 3 }, { '1', '5', '1', 3 },
+    { '1', '5', '2', 3 }, { '1', '5', '3', 3 }, { '1', '5', '4', 3 }, { '1', '5', '5', 3 },
+    { '1', '5', '6', 3 }, { '1', '5', '7', 3 }, { '1', '5', '8', 3 }, { '1', '5', '9', 3 },
+    { '1', '6', '0', 3 }, { '1', '6', '1', 3 }, { '1', '6', '2', 3 }, { '1', '6', '3', 3 },
+    { '1', '6', '4', 3 }, { '1', '6', '5', 3 }, { '1', '6', '6', 3 }, { '1', '6', '7', 3 },
+    { '1', '6', '8', 3 }, { '1', '6', '9', 3 }, { '1', '7', '0', 3 }, { '1', '7', '1', 3 },
+    { '1', '7', '2', 3 }, { '1', '7', '3', 3 }, { '1', '7', '4', 3 }, { '1', '7', '5', 3 },
+    { '1', '7', '6', 3 }, { '1', '7', '7', 3 }, { '1', '7', '8', 3 }, { '1', '7', '9', 3 },
+    { '1', '8', '0', 3 }, { '1', '8', '1', 3 }, { '1', '8', '2', 3 }, { '1', '8', '3', 3 },
+    { '1', '8', '4', 3 }, { '1', '8', '5', 3 }, { '1', '8', '6', 3 }, { '1', '8', '7', 3 },
+    { '1', '8', '8', 3 }, { '1', '8', '9', 3 }, { '1', '9', '0', 3 }, { '1', '9', '1', 3 },
+    { '1', '9', '2', 3 }, { '1', '9', '3', 3 }, { '1', '9', '4', 3 }, { '1', '9', '5', 3 },
+    { '1', '9', '6', 3 }, { '1', '9', '7', 3 }, { '1', '9', '8', 3 }, { '1', '9', '9', 3 },
+    { '2', '0', '0', 3 }, { '2', '0', '1', 3 }, { '2', '0', '2', 3 }, { '2', '0', '3', 3 },
+    { '2', '0', '4', 3 }, { '2', '0', '5', 3 }, { '2', '0', '6', 3 }, { '2', '0', '7', 3 },
+    { '2', '0', '8', 3 }, { '2', '0', '9', 3 }, { '2', '1', '0', 3 }, { '2', '1', '1', 3 },
+    { '2', '1', '2', 3 }, { '2', '1', '3', 3 }, { '2', '1', '4', 3 }, { '2', '1', '5', 3 },
+    { '2', '1', '6', 3 }, { '2', '1', '7', 3 }, { '2', '1', '8', 3 }, { '2', '1', '9', 3 },
+    { '2', '2', '0', 3 }, { '2', '2', '1', 3 }, { '2', '2', '2', 3 }, { '2', '2', '3', 3 },
+    { '2', '2', '4', 3 }, { '2', '2', '5', 3 }, { '2', '2', '6', 3 }, { '2', '2', '7', 3 },
+    { '2', '2', '8', 3 }, { '2', '2', '9', 3 }, { '2', '3', '0', 3 }, { '2', '3', '1', 3 },
+    { '2', '3', '2', 3 }, { '2', '3', '3', 3 }, { '2', '3', '4', 3 }, { '2', '3', '5', 3 },
+    { '2', '3', '6', 3 }, { '2', '3', '7', 3 }, { '2', '3', '8', 3 }, { '2', '3', '9', 3 },
+    { '2', '4', '0', 3 }, { '2', '4', '1', 3 }, { '2', '4', '2', 3 }, { '2', '4', '3', 3 },
+    { '2', '4', '4', 3 }, { '2', '4', '5', 3 }, { '2', '4', '6', 3 }, { '2', '4', '7', 3 },
+    { '2', '4', '8', 3 }, { '2', '4', '9', 3 }, { '2', '5', '0', 3 }, { '2', '5', '1', 3 },
+    { '2', '5', '2', 3 }, { '2', '5', '3', 3 }, { '2', '5', '4', 3 }, { '2', '5', '5', 3 },
+};
+
+/* Decimal digits of v at p, which has room for 4 bytes; returns the end. */
+static char *ma_spf_put_dec(char *p, unsigned char v)
+{
+    memcpy(p, ma_spf_dec[v], 4);
+    return p + ma_spf_dec[v][3];
+}
+
+int ma__spf_expand_compiled(char *out, size_t cap, size_t *n_out, int *canon_out,
+                            const char *spec, const ma_spf_piece *pieces, size_t npieces,
+                            const ma_spf_macro_env *env, uint64_t limit, ma_errbuf *err)
+{
+    /* n: bytes written; lstart: where the label being written began. */
+    size_t n = 0, lstart = 0, k;
+    /* top: the output length when the last label written is known to be a
+       toplabel (the last one of a known domain), else SIZE_MAX. */
+    size_t top = SIZE_MAX;
+    unsigned int seen = 0;
+
+    if (err != NULL) {
+        /* ma__err_clear(err), without the call */
+        err->text[0] = '\0';
+        err->offset = -1;
+    }
+    *n_out = 0;
+    if (cap == 0)
+        return MA__SPF_SLOW;
+    cap--; /* room for the NUL at the end */
+    if (limit < cap)
+        cap = (size_t)limit;
+    for (k = 0; k < npieces; k++) {
+        const ma_spf_piece *p = &pieces[k];
+        const unsigned char *v;
+        size_t vn, i;
+        char tmp[80];
+
+        switch (p->letter) {
+        case 0:
+            vn = p->len;
+            if (vn > cap - n)
+                return MA__SPF_SLOW; /* the general expander reports the limit */
+            ma_spf_copy(out + n, spec + p->off, vn);
+            if (p->flags & MA_SPF_PIECE_DOT) {
+                size_t first = n + p->first - lstart;
+                if (first == 0 || first > 63)
+                    seen |= MA_SPF_SEEN_BAD;
+                lstart = n + p->after;
+            }
+            seen |= p->flags; /* MA_SPF_PIECE_OTHER and _BAD are seen bits */
+            n += vn;
+            continue;
+        case 'i':
+        case 'v': {
+            /* As the general expander: a mapped client is its IPv4 self. */
+            const ma_ip *ipp = env->ip;
+            ma_ip ip;
+            if (ipp == NULL)
+                return MA__SPF_SLOW;
+            if (ipp->family != MA_IP_V4) {
+                if (ma_ip_unmap_v4(ipp, &ip))
+                    ipp = &ip;
+                else if (ipp->family != MA_IP_V6)
+                    return MA__SPF_SLOW;
+            }
+            if (p->letter == 'v') {
+                /* One label of canonical bytes. */
+                v = (const unsigned char *)(ipp->family == MA_IP_V4 ? "in-addr" : "ip6");
+                vn = ipp->family == MA_IP_V4 ? 7 : 3;
+                if (vn > cap - n)
+                    return MA__SPF_SLOW;
+                memcpy(out + n, v, vn);
+                n += vn;
+                continue;
+            }
+            if (ipp->family == MA_IP_V4) {
+                /* Four labels of 1-3 digits. */
+                char *w, *end;
+                size_t first;
+                w = ma_spf_put_dec(tmp, ipp->addr[0]);
+                first = (size_t)(w - tmp);
+                *w++ = '.';
+                w = ma_spf_put_dec(w, ipp->addr[1]);
+                *w++ = '.';
+                w = ma_spf_put_dec(w, ipp->addr[2]);
+                *w++ = '.';
+                end = ma_spf_put_dec(w, ipp->addr[3]);
+                vn = (size_t)(end - tmp);
+                if (vn > cap - n)
+                    return MA__SPF_SLOW;
+                ma_spf_copy(out + n, tmp, vn);
+                if (n + first - lstart > 63)
+                    seen |= MA_SPF_SEEN_BAD;
+                lstart = n + (size_t)(w - tmp);
+                n += vn;
+                continue;
+            }
+            /* 32 labels of one hex digit. */
+            vn = ma_spf_m_nibbles(ipp, tmp);
+            if (vn > cap - n)
+                return MA__SPF_SLOW;
+            memcpy(out + n, tmp, vn);
+            if (n + 1 - lstart > 63)
+                seen |= MA_SPF_SEEN_BAD;
+            lstart = n + vn - 1;
+            n += vn;
+            continue;
+        }
+        case 's':
+            v = (const unsigned char *)env->sender;
+            vn = env->sender_len;
+            break;
+        case 'l':
+            v = (const unsigned char *)env->local;
+            vn = env->local_len;
+            break;
+        case 'o':
+            v = (const unsigned char *)env->sender_domain;
+            vn = env->sender_domain_len;
+            break;
+        case 'd':
+            v = (const unsigned char *)env->domain;
+            vn = env->domain_len;
+            if (v != NULL && vn != 0 && env->domain_canon == 2) {
+                /* All its labels known. */
+                if (vn > cap - n)
+                    return MA__SPF_SLOW;
+                ma_spf_copy(out + n, (const char *)v, vn);
+                if (n + env->domain_first - lstart > 63)
+                    seen |= MA_SPF_SEEN_BAD;
+                lstart = n + env->domain_last;
+                n += vn;
+                if (env->domain_top)
+                    top = n;
+                continue;
+            }
+            if (v != NULL && vn != 0 && env->domain_canon) {
+                /* Labels of 1-63 canonical bytes: only the first and the
+                   last meet other pieces. */
+                size_t first = 0, last = vn;
+                if (vn > cap - n)
+                    return MA__SPF_SLOW;
+                memcpy(out + n, v, vn);
+                while (first < vn && v[first] != '.')
+                    first++;
+                if (first < vn) {
+                    while (v[last - 1] != '.')
+                        last--;
+                    if (n + first - lstart > 63)
+                        seen |= MA_SPF_SEEN_BAD;
+                    lstart = n + last;
+                }
+                n += vn;
+                continue;
+            }
+            break;
+        case 'h':
+            v = (const unsigned char *)env->helo;
+            vn = env->helo_len;
+            break;
+        default:
+            return MA__SPF_SLOW; /* not reached: ma__spf_spec_compile() took no other */
+        }
+        /* Any other value: byte by byte. */
+        if (v == NULL)
+            vn = 0;
+        if (vn > cap - n)
+            return MA__SPF_SLOW; /* the general expander reports the limit */
+        ma_spf_copy(out + n, (const char *)v, vn);
+        for (i = 0; i < vn; i++) {
+            unsigned int c = ma_spf_val_class[v[i]];
+            seen |= c;
+            if (c == 2) {
+                if (n + i == lstart || n + i - lstart > 63)
+                    seen |= MA_SPF_SEEN_BAD;
+                lstart = n + i + 1;
+            }
+        }
+        n += vn;
+    }
+    /* The name as it stands is valid (no dot to remove, short enough,
+       labels of 1-63, a toplabel last): what ma_spf_domain_finish() would
+       find.  Anything else, it works out (and words the error). */
+    if (!(seen & MA_SPF_SEEN_BAD) && n <= 253 && lstart < n && n - lstart <= 63 &&
+        (top == n || ma_spf_toplabel((const unsigned char *)out + lstart, n - lstart))) {
+        out[n] = '\0';
+        *canon_out = (seen & MA_SPF_SEEN_OTHER) == 0;
+        *n_out = n;
+        return MA_OK;
+    }
+    if (ma_spf_domain_finish(out, &n, canon_out, err) != MA_OK)
+        return MA_ESYNTAX;
+    *n_out = n;
+    return MA_OK;
+}
+
 int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char *spec,
                                 size_t len, const ma_spf_macro_env *env, uint64_t limit,
                                 ma_errbuf *err)

@@ -485,6 +485,7 @@ static void ma_spf_r_prepare(ma_spf_term *t, const char *copy, const char *lower
     }
     t->uses_p = (uint8_t)(t->spec != NULL && t->kind != MA_SPF_UNKNOWN_MOD &&
                           ma__spf_macro_uses_p(t->spec, t->spec_len));
+    t->npieces = 0;
     t->net4 = 0;
     t->mask4 = 0;
     t->mapped = 0;
@@ -497,6 +498,18 @@ static void ma_spf_r_prepare(ma_spf_term *t, const char *copy, const char *lower
         static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
         t->mapped = (uint8_t)(memcmp(t->ip.addr, mapped, 12) == 0);
     }
+}
+
+/*
+ * Compile the domain-spec of a term that is expanded at evaluation time
+ * (a, mx, ptr, exists, include, redirect= with macros) into its pieces, so
+ * that evaluations check only the macro values.
+ */
+static void ma_spf_r_compile(ma_spf_term *t)
+{
+    if (t->spec == NULL || t->literal || t->kind >= MA_SPF_EXP)
+        return;
+    t->npieces = (uint8_t)ma__spf_spec_compile(t->pieces, MA_SPF_PIECES_MAX, t->spec, t->spec_len);
 }
 
 static void ma_spf_r_reset(ma_spf_record *rec)
@@ -583,6 +596,7 @@ int ma__spf_record_parse(ma_spf_record *rec, const ma_ctx *ctx, const char *text
         if (rc == MA_OK) {
             ma_spf_r_literal(t, copy, lower);
             ma_spf_r_prepare(t, copy, lower);
+            ma_spf_r_compile(t);
         }
         if (rc == MA_OK && (t->kind == MA_SPF_REDIRECT || t->kind == MA_SPF_EXP)) {
             int *slot = t->kind == MA_SPF_REDIRECT ? &rec->redirect : &rec->exp;

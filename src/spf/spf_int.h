@@ -25,6 +25,31 @@ typedef enum ma_spf_kind {
     MA_SPF_UNKNOWN_MOD /* modifier we ignore (RFC 7208 6: "MUST ignore") */
 } ma_spf_kind;
 
+/*
+ * One piece of a compiled domain-spec (ma__spf_spec_compile): a run of
+ * literal bytes, or a macro-expand "%{x}" with a lower-case letter s, l, o,
+ * d, h, i or v and no transformer.  What a literal brings to the name its
+ * expansion is part of is worked out once: where its dots are, whether its
+ * bytes are all ones canonical names keep, whether the labels between its
+ * dots are all 1-63 bytes.
+ */
+typedef struct ma_spf_piece {
+    char letter;           /* the macro letter, or 0 for a literal */
+    uint8_t flags;         /* literal: MA_SPF_PIECE_* */
+    uint8_t off, len;      /* literal: the bytes, spec[off..off+len) */
+    uint8_t first;         /* literal with a dot: the bytes before its first dot */
+    uint8_t after;         /* literal with a dot: the offset just past its last dot */
+} ma_spf_piece;
+
+/* Most pieces a compiled spec has (in the term: see ma_spf_term), and the
+   longest spec compiled (offsets are bytes). */
+#define MA_SPF_PIECES_MAX 8
+#define MA_SPF_PIECES_SPEC_MAX 255
+
+#define MA_SPF_PIECE_DOT 1u      /* the literal has a dot */
+#define MA_SPF_PIECE_OTHER 4u    /* ... a byte canonical names do not keep (not a-z 0-9 - _ .) */
+#define MA_SPF_PIECE_BAD 8u      /* ... an empty label, or one over 63 bytes, between two dots */
+
 /* One term.  Spans point into the record's own copy of the text. */
 typedef struct ma_spf_term {
     uint8_t kind;          /* ma_spf_kind */
@@ -56,6 +81,11 @@ typedef struct ma_spf_term {
                               it has upper-case letters */
     const char *ztarget;   /* a literal's expansion (tname_len bytes of spec as written) as
                               a C string, or NULL (upper case, or more after it) */
+    /* A domain-spec with macros that ma__spf_expand_compiled() can expand
+       (plain letters, no transformers, at most MA_SPF_PIECES_MAX pieces:
+       most are): its pieces.  npieces is 0 for every other term. */
+    uint8_t npieces;
+    ma_spf_piece pieces[MA_SPF_PIECES_MAX];
 } ma_spf_term;
 
 /* One allocation holds the terms array, the text and its lower-cased copy
@@ -131,6 +161,14 @@ typedef struct ma_spf_macro_env {
     const char *receiver;      /* r: receiving host ("unknown" when not configured) */
     size_t receiver_len;
     int64_t now;               /* t: seconds since the epoch */
+    /* What is known of domain, so that ma__spf_expand_compiled() need not
+       look at its bytes: 0 nothing; 1 it is a canonical DNS name
+       (ma__dns_name_is_canon); 2 that, with at least two labels, and the
+       three fields below are set. */
+    int domain_canon;
+    size_t domain_first;       /* 2: the length of its first label */
+    size_t domain_last;        /* 2: the offset of its last label */
+    int domain_top;            /* 2: 1 when its last label is a toplabel (section 12) */
 } ma_spf_macro_env;
 
 #define MA_SPF_MACRO_EXP 1u    /* expanding explanation text: c, r, t allowed (7.3) */
@@ -214,5 +252,26 @@ int ma__spf_expand_domain_plain(char *out, size_t cap, size_t *n_out, const char
 int ma__spf_expand_domain_fast(char *out, size_t cap, size_t *n_out, int *canon_out,
                                const char *spec, size_t len, const ma_spf_macro_env *env,
                                uint64_t limit, ma_errbuf *err);
+
+/*
+ * Compile a domain-spec (already checked: ma__spf_macro_check) into at
+ * most cap pieces at out.  Returns the number of pieces, or 0 when the spec
+ * has anything but literals and plain "%{x}" (x one of s l o d h i v, lower
+ * case, no transformer or delimiter), is empty or longer than
+ * MA_SPF_PIECES_SPEC_MAX bytes, or needs more than cap pieces: such specs
+ * are expanded as before.
+ */
+size_t ma__spf_spec_compile(ma_spf_piece *out, size_t cap, const char *spec, size_t len);
+
+/*
+ * ma__spf_expand_domain_fast() for a compiled spec (pieces of spec): the
+ * same results (status, name, *canon_out, error text), with the checks of
+ * the name made piece by piece: the literals' parts are known, and the
+ * values of i, v and (with env->domain_canon) d need no byte-by-byte look.
+ * Only env's s, l, o, d, h and ip fields and the domain_* facts are read.
+ */
+int ma__spf_expand_compiled(char *out, size_t cap, size_t *n_out, int *canon_out,
+                            const char *spec, const ma_spf_piece *pieces, size_t npieces,
+                            const ma_spf_macro_env *env, uint64_t limit, ma_errbuf *err);
 
 #endif /* MA_SPF_INT_H */
