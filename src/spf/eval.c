@@ -1943,6 +1943,21 @@ unsigned int ma_spf_job_void_lookups(const ma_job *job)
 
 /* ------------------------------------------------------------- header text */
 
+/* RFC 5322 3.2.3 atext: ALPHA, DIGIT and these specials. */
+static int is_atext(unsigned char c)
+{
+    if (ma__is_alpha(c) || ma__is_digit(c))
+        return 1;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}':
+    case '~':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* RFC 5322 dot-atom-text: can the n bytes at v stand unquoted? */
 static int is_dot_atom_n(const char *v, size_t n)
 {
@@ -1959,7 +1974,7 @@ static int is_dot_atom_n(const char *v, size_t n)
             continue;
         }
         prev_dot = 0;
-        if (!(ma__is_alpha(c) || ma__is_digit(c) || strchr("!#$%&'*+-/=?^_`{|}~", c)))
+        if (!is_atext(c))
             return 0;
     }
     return !prev_dot;
@@ -1970,41 +1985,52 @@ static int is_dot_atom(const char *v)
     return is_dot_atom_n(v, strlen(v));
 }
 
-/* Append value as a dot-atom or a quoted-string; non-printables dropped. */
-static int put_value(ma_buf *b, const char *v)
+/*
+ * The header writers below write into one allocation sized for the worst
+ * case: every value byte escaped (2 bytes), plus quotes and fixed text.
+ */
+
+/* value as a dot-atom or a quoted-string (non-printables dropped) at w. */
+static char *put_value(char *w, const char *v, size_t n)
 {
-    const char *p;
-    int rc;
-    if (is_dot_atom(v))
-        return ma__buf_append(b, v, strlen(v));
-    rc = ma__buf_putc(b, '"');
-    for (p = v; rc == MA_OK && *p; p++) {
-        unsigned char c = (unsigned char)*p;
+    size_t i;
+    if (is_dot_atom_n(v, n)) {
+        memcpy(w, v, n);
+        return w + n;
+    }
+    *w++ = '"';
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
         if (c < 0x20 || c == 0x7f)
             continue;
         if (c == '"' || c == '\\')
-            rc = ma__buf_putc(b, '\\');
-        if (rc == MA_OK)
-            rc = ma__buf_putc(b, (char)c);
+            *w++ = '\\';
+        *w++ = (char)c;
     }
-    return rc == MA_OK ? ma__buf_putc(b, '"') : rc;
+    *w++ = '"';
+    return w;
 }
 
-/* Append text inside a comment: parentheses and backslashes escaped. */
-static int put_comment(ma_buf *b, const char *v)
+/* Text inside a comment at w: parentheses and backslashes escaped,
+   non-printables dropped. */
+static char *put_comment(char *w, const char *v, size_t n)
 {
-    const char *p;
-    int rc = MA_OK;
-    for (p = v; rc == MA_OK && *p; p++) {
-        unsigned char c = (unsigned char)*p;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
         if (c < 0x20 || c == 0x7f)
             continue;
         if (c == '(' || c == ')' || c == '\\')
-            rc = ma__buf_putc(b, '\\');
-        if (rc == MA_OK)
-            rc = ma__buf_putc(b, (char)c);
+            *w++ = '\\';
+        *w++ = (char)c;
     }
-    return rc;
+    return w;
+}
+
+static char *put_lit(char *w, const char *lit, size_t n)
+{
+    memcpy(w, lit, n);
+    return w + n;
 }
 
 /* Arguments and state shared by the two header formatters. */
@@ -2018,89 +2044,132 @@ static int header_ready(char **out, const ma_job *job)
     return job->status == MA_JOB_DONE ? MA_OK : MA_ESTATE;
 }
 
+/* The comment of Received-SPF is made of at most this many bytes (before
+   escaping); longer ones are cut, as they always were. */
+#define RSPF_COMMENT_MAX 511
+
+/* Append s to the comment text c (length *n), cut at RSPF_COMMENT_MAX. */
+static void comment_cat(char *c, size_t *n, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > RSPF_COMMENT_MAX - *n)
+        k = RSPF_COMMENT_MAX - *n;
+    memcpy(c + *n, s, k);
+    *n += k;
+}
+
 int ma_spf_received_spf(char **out, const ma_job *job)
 {
     const spf_job *s = as_spf(job);
     char ip[MA_IP_TEXT_MAX];
-    char comment[512];
-    ma_buf b;
-    int rc;
-    const char *who;
+    char comment[RSPF_COMMENT_MAX + 1];
+    const char *result, *problem = NULL, *who, *helo = NULL, *mech = NULL;
+    size_t cn = 0, ipn, mfn, hn = 0, rn, mn = 0, pn = 0, rsn, cap;
+    char *buf, *w;
 
     int ready = header_ready(out, job);
     if (ready != MA_OK)
         return ready;
     ma_ip_format(&s->ip, ip, sizeof ip);
     who = s->sender;
+    /* RFC 7208 9.1 suggests no wording; these follow the common one */
+    comment_cat(comment, &cn, s->receiver);
     switch (s->result) {
     case MA_SPF_PASS:
-        snprintf(comment, sizeof comment, "%s: domain of %s designates %s as permitted sender",
-                 s->receiver, who, ip);
+        comment_cat(comment, &cn, ": domain of ");
+        comment_cat(comment, &cn, who);
+        comment_cat(comment, &cn, " designates ");
+        comment_cat(comment, &cn, ip);
+        comment_cat(comment, &cn, " as permitted sender");
         break;
     case MA_SPF_FAIL:
-        snprintf(comment, sizeof comment,
-                 "%s: domain of %s does not designate %s as permitted sender", s->receiver, who, ip);
+        comment_cat(comment, &cn, ": domain of ");
+        comment_cat(comment, &cn, who);
+        comment_cat(comment, &cn, " does not designate ");
+        comment_cat(comment, &cn, ip);
+        comment_cat(comment, &cn, " as permitted sender");
         break;
     case MA_SPF_SOFTFAIL:
-        snprintf(comment, sizeof comment,
-                 "%s: domain of transitioning %s does not designate %s as permitted sender",
-                 s->receiver, who, ip);
+        comment_cat(comment, &cn, ": domain of transitioning ");
+        comment_cat(comment, &cn, who);
+        comment_cat(comment, &cn, " does not designate ");
+        comment_cat(comment, &cn, ip);
+        comment_cat(comment, &cn, " as permitted sender");
         break;
     case MA_SPF_NEUTRAL:
-        snprintf(comment, sizeof comment, "%s: %s is neither permitted nor denied by domain of %s",
-                 s->receiver, ip, who);
+        comment_cat(comment, &cn, ": ");
+        comment_cat(comment, &cn, ip);
+        comment_cat(comment, &cn, " is neither permitted nor denied by domain of ");
+        comment_cat(comment, &cn, who);
         break;
     case MA_SPF_NONE:
-        snprintf(comment, sizeof comment, "%s: domain of %s does not publish an SPF record",
-                 s->receiver, who);
+        comment_cat(comment, &cn, ": domain of ");
+        comment_cat(comment, &cn, who);
+        comment_cat(comment, &cn, " does not publish an SPF record");
         break;
     case MA_SPF_TEMPERROR:
-        snprintf(comment, sizeof comment, "%s: temporary error checking %s: %s", s->receiver, who,
-                 ma_spf_job_problem(job));
+        comment_cat(comment, &cn, ": temporary error checking ");
+        comment_cat(comment, &cn, who);
+        comment_cat(comment, &cn, ": ");
+        comment_cat(comment, &cn, ma_spf_job_problem(job));
         break;
     default:
-        snprintf(comment, sizeof comment, "%s: permanent error in the SPF policy of %s: %s",
-                 s->receiver, who, ma_spf_job_problem(job));
+        comment_cat(comment, &cn, ": permanent error in the SPF policy of ");
+        comment_cat(comment, &cn, who);
+        comment_cat(comment, &cn, ": ");
+        comment_cat(comment, &cn, ma_spf_job_problem(job));
         break;
     }
-    ma__buf_init(&b, job->ctx);
-    rc = ma__buf_printf(&b, "Received-SPF: %s (", ma_spf_result_name(s->result));
-    if (rc == MA_OK)
-        rc = put_comment(&b, comment);
-    if (rc == MA_OK)
-        rc = ma__buf_printf(&b, ") client-ip=%s; envelope-from=", ip);
+    result = ma_spf_result_name(s->result);
+    rsn = strlen(result);
+    ipn = strlen(ip);
+    mfn = strlen(s->mailfrom);
+    rn = strlen(s->receiver);
+    if (s->helo != NULL && s->helo[0] != '\0')
+        hn = strlen(helo = s->helo);
+    if (s->mech != NULL && s->mech[0] != '\0')
+        mn = strlen(mech = s->mech);
+    if (s->texts != NULL && s->texts->problem.len > 0
+        && (s->result == MA_SPF_PERMERROR || s->result == MA_SPF_TEMPERROR)) {
+        problem = s->texts->problem.data;
+        pn = s->texts->problem.len;
+    }
+    /* fixed text (under 128 bytes), the result, the ip, then each escaped
+       piece at most doubled, with its quotes */
+    cap = 128 + rsn + ipn + 2 * cn + 2 * (mfn + hn + rn + mn + pn) + 10;
+    buf = ma__alloc(job->ctx, cap);
+    if (buf == NULL)
+        return MA_ENOMEM;
+    w = put_lit(buf, "Received-SPF: ", 14);
+    w = put_lit(w, result, rsn);
+    w = put_lit(w, " (", 2);
+    w = put_comment(w, comment, cn);
+    w = put_lit(w, ") client-ip=", 12);
+    w = put_lit(w, ip, ipn);
     /* 9.1: envelope-from is the envelope sender, whichever identity was checked. */
-    if (rc == MA_OK)
-        rc = put_value(&b, s->mailfrom);
-    if (rc == MA_OK && s->helo != NULL && s->helo[0] != '\0') {
-        rc = ma__buf_append(&b, "; helo=", 7);
-        if (rc == MA_OK)
-            rc = put_value(&b, s->helo);
+    w = put_lit(w, "; envelope-from=", 16);
+    w = put_value(w, s->mailfrom, mfn);
+    if (helo != NULL) {
+        w = put_lit(w, "; helo=", 7);
+        w = put_value(w, helo, hn);
     }
-    if (rc == MA_OK) {
-        rc = ma__buf_append(&b, "; receiver=", 11);
-        if (rc == MA_OK)
-            rc = put_value(&b, s->receiver);
+    w = put_lit(w, "; receiver=", 11);
+    w = put_value(w, s->receiver, rn);
+    if (mech != NULL) {
+        w = put_lit(w, "; mechanism=", 12);
+        w = put_value(w, mech, mn);
     }
-    if (rc == MA_OK && s->mech != NULL && s->mech[0] != '\0') {
-        rc = ma__buf_append(&b, "; mechanism=", 12);
-        if (rc == MA_OK)
-            rc = put_value(&b, s->mech);
+    if (problem != NULL) {
+        w = put_lit(w, "; problem=", 10);
+        w = put_value(w, problem, pn);
     }
-    if (rc == MA_OK && s->texts != NULL && s->texts->problem.len > 0 &&
-        (s->result == MA_SPF_PERMERROR || s->result == MA_SPF_TEMPERROR)) {
-        rc = ma__buf_append(&b, "; problem=", 10);
-        if (rc == MA_OK)
-            rc = put_value(&b, s->texts->problem.data);
-    }
-    if (rc == MA_OK)
-        rc = ma__buf_printf(&b, "; identity=%s;", s->is_helo ? "helo" : "mailfrom");
-    if (rc != MA_OK) {
-        ma__buf_free(&b);
-        return rc;
-    }
-    *out = ma__buf_steal(&b, NULL);
-    return *out ? MA_OK : MA_ENOMEM;
+    if (s->is_helo)
+        w = put_lit(w, "; identity=helo;", 16);
+    else
+        w = put_lit(w, "; identity=mailfrom;", 20);
+    *w = '\0';
+    *out = buf;
+    return MA_OK;
 }
 
 int ma_spf_authres(char **out, const ma_job *job)
@@ -2123,10 +2192,14 @@ int ma_spf_authres(char **out, const ma_job *job)
         const char *at = strrchr(v, '@');
         /* The whole local part decides (a copy into a fixed buffer once let
            a long one through unchecked: an injected "; dkim=pass"). */
+        size_t vn = strlen(v);
         if (at != NULL && at > v && is_dot_atom(at + 1) && is_dot_atom_n(v, (size_t)(at - v))) {
-            rc = ma__buf_append(&b, v, strlen(v));
-        } else {
-            rc = put_value(&b, v);
+            rc = ma__buf_append(&b, v, vn);
+        } else if (vn > (SIZE_MAX - 3) / 2) {
+            rc = MA_ENOMEM;
+        } else if ((rc = ma__buf_reserve(&b, 2 * vn + 2)) == MA_OK) {
+            b.len = (size_t)(put_value(b.data + b.len, v, vn) - b.data);
+            b.data[b.len] = '\0';
         }
     }
     if (rc != MA_OK) {
