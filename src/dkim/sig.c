@@ -916,15 +916,19 @@ int ma__dkim_strip_b(ma_buf *out, const ma_ctx *ctx, const char *raw, size_t len
 
 /* ------------------------------------------------------------ header selection */
 
+/* The slot of a name: its length and its first, second and last bytes
+   (lower-cased), which tell the usual header names apart; a clash costs a
+   probe and a compare.  h= may name any field, so the table is open
+   addressed and never assumes a perfect hash. */
 static size_t sel_hash(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;   /* FNV-1a over the lower-case name */
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)ma__lower((unsigned char)s[i]);
-        h *= 16777619u;
+    uint32_t h = (uint32_t)len * 0x9e3779b1u;
+    if (len > 0) {
+        h ^= (uint32_t)ma__lower((unsigned char)s[0]) * 0x85ebca6bu;
+        h ^= (uint32_t)ma__lower((unsigned char)s[len - 1]) * 0xc2b2ae35u;
+        h ^= (uint32_t)ma__lower((unsigned char)s[len > 1]) * 0x27d4eb2fu;
     }
-    return h;
+    return h ^ (h >> 15);
 }
 
 /* The group of a name: the index of the first h= entry with that name, or SIZE_MAX. */

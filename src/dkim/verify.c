@@ -85,6 +85,14 @@ static void verdict(dkim_entry *e, int result, ma_dkim_reason reason, const char
     va_end(ap);
 }
 
+/* A verdict with no problem text (a pass): no formatting. */
+static void verdict_ok(dkim_entry *e, int result, ma_dkim_reason reason)
+{
+    e->result = result;
+    e->reason = reason;
+    e->problem[0] = '\0';
+}
+
 /* ------------------------------------------------------------ the header */
 
 /* Indices of the signed fields kept on the stack up to this many h= names. */
@@ -376,7 +384,7 @@ static int check_entry(dkim_job *d, dkim_entry *e)
                 (unsigned long long)e->unsigned_bytes);
         goto out;
     }
-    verdict(e, MA_DKIM_PASS, MA_DKIM_R_OK, "%s", "");
+    verdict_ok(e, MA_DKIM_PASS, MA_DKIM_R_OK);
 out:
     ma__dkim_keymemo_release(own, ctx);
     return MA_OK;
