@@ -88,7 +88,8 @@ static fn_entry fns[] = {
     {"ma_dkim_sign_field", 0, 0},        {"ma_dkim_sign_free", 0, 0},
     {"ma_dkim_sign_new", 0, 0},          {"ma_dkim_sign_opts_init", 0, 0},
     {"ma_dkim_signer_free", 0, 0},       {"ma_dkim_signer_key_record", 0, 0},
-    {"ma_dkim_signer_new", 0, 0},        {"ma_dkim_verify_opts_init", 0, 0},
+    {"ma_dkim_signer_new", 0, 0},        {"ma_dkim_signer_new_external", 0, 0},
+    {"ma_dkim_verify_opts_init", 0, 0},
     {"ma_dmarc_disposition_name", 0, 0}, {"ma_dmarc_job_add_dkim", 0, 0},
     {"ma_dmarc_job_add_dkim_job", 0, 0}, {"ma_dmarc_job_add_spf", 0, 0},
     {"ma_dmarc_job_attach", 0, 0},       {"ma_dmarc_job_author_domain", 0, 0},
@@ -1443,6 +1444,10 @@ static void test_dkim(void)
     ST(ma_dkim_signer_new(&s, c, &so, NULL, strlen(seed_b64)), MA_EINVAL, "signer_new(NULL key)");
     ST(ma_dkim_signer_new(&s, c, &so, NULL, SIZE_MAX), MA_EINVAL, "signer_new(NULL key, SIZE_MAX)");
     ST(ma_dkim_signer_new(NULL, NULL, NULL, NULL, 0), MA_EINVAL, "signer_new(all NULL)");
+    ST(T(ma_dkim_signer_new_external)(NULL, c, &so, "v=DKIM1; p=", NULL, NULL), MA_EINVAL,
+       "signer_new_external(NULL out)");
+    ST(ma_dkim_signer_new_external(NULL, NULL, NULL, NULL, NULL, NULL), MA_EINVAL,
+       "signer_new_external(all NULL)");
     ST(ma_dkim_signer_new(&s, c, &so, seed_b64, 0) < 0, 1, "signer_new: key length 0 refused");
     ST(ma_dkim_signer_new(&s, c, &so, "junk", 4), MA_ESYNTAX, "signer_new: a key that does not decode");
     so.domain = NULL;

@@ -269,6 +269,44 @@ MA_EXTERN(int) ma_dkim_sign_opts_init(ma_dkim_sign_opts *opts, unsigned int vers
 MA_EXTERN(int) ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opts *opts,
                                   const void *key, size_t key_len);
 
+/**
+ * A signing function in place of a private key, for a key kept in an HSM or
+ * a KMS (ma_dkim_signer_new_external()).  It gets the digest a signature
+ * covers, the SHA-256 hash of the canonicalised header data (RFC 6376 3.7;
+ * digest_len is 32), and writes the signature to sig:
+ * - rsa-sha256: RSASSA-PKCS1-v1_5 (RFC 8017 8.2) of that digest, wrapped in
+ *   its DigestInfo and not hashed again (PKCS#11: CKM_RSA_PKCS over the
+ *   DigestInfo, not CKM_SHA256_RSA_PKCS, which would hash it again);
+ * - ed25519-sha256: Ed25519 (RFC 8032 PureEdDSA) with the 32 digest bytes
+ *   as the message (RFC 8463 section 3).
+ * sig has room for *sig_len bytes (at least 1024); set *sig_len to the
+ * signature's length and return 0, or return anything else on failure.
+ * The call blocks the signing that makes it, and a signer shared between
+ * threads may make it from several threads at once.
+ */
+typedef int (*ma_dkim_sign_fn)(void *arg, ma_dkim_alg alg, const unsigned char *digest,
+                               size_t digest_len, unsigned char *sig, size_t *sig_len);
+
+/**
+ * A signer whose private key stays outside the library: sign makes every
+ * signature (DKIM-Signature, and ARC-Message-Signature and ARC-Seal when
+ * the signer seals), called with arg.  key_record is the key record
+ * published for the key ("v=DKIM1; k=rsa; p=...", as
+ * ma_dkim_signer_key_record() would write it): its k= gives the algorithm,
+ * and each signature sign returns is verified with its key before it is
+ * used, so a wrong key or a failing device makes the signing fail with
+ * MA_EINTERNAL rather than put out a signature nobody can verify.  opts as
+ * for ma_dkim_signer_new().
+ * @return MA_OK; MA_EINVAL (as ma_dkim_signer_new(), or NULL sign or
+ *         key_record); MA_EVERSION; MA_ESYNTAX (the record does not parse,
+ *         or its key is revoked or does not decode); MA_EUNSUPPORTED (k=
+ *         names another key type, or an RSA key under 1024 bits);
+ *         MA_ENOMEM.
+ */
+MA_EXTERN(int) ma_dkim_signer_new_external(ma_dkim_signer **out, ma_ctx *ctx,
+                                           const ma_dkim_sign_opts *opts, const char *key_record,
+                                           ma_dkim_sign_fn sign, void *arg);
+
 /** Free a signer (after its signings).  NULL is a no-op. */
 MA_EXTERN(void) ma_dkim_signer_free(ma_dkim_signer *s);
 

@@ -687,7 +687,7 @@ static int seal_sign(const ma_dkim_signer *s, const unsigned char *hh, size_t hh
     unsigned char sig[2048];
     char b64[MA_BASE64_ENCODED_LEN(2048) + 1];
     size_t sig_len = sizeof sig;
-    int rc = ma__privkey_sign(s->key, s->alg, hh, hh_len, sig, &sig_len);
+    int rc = ma__dkim_signer_sign(s, hh, hh_len, sig, &sig_len);
     if (rc == MA_OK)
         rc = ma__fold_b64(f, col, b64, ma__base64_encode(sig, sig_len, b64));
     return rc;

@@ -121,6 +121,8 @@ void ma_dkim_signer_free(ma_dkim_signer *s)
     if (s == NULL)
         return;
     ma__privkey_free(s->key);
+    ma__pubkey_free(s->pub);
+    ma__free(s->ctx, s->pub_b64);
     ma__free(s->ctx, s->domain);
     ma__free(s->ctx, s->selector);
     ma__free(s->ctx, s->identity);
@@ -145,18 +147,9 @@ static int seed_of(const void *key, size_t len, unsigned char seed[32])
     return 0;
 }
 
-int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opts *opts,
-                       const void *key, size_t key_len)
+/* The options every signer checks first; MA_OK, MA_EINVAL, MA_EVERSION. */
+static int signer_opts_ok(const ma_dkim_sign_opts *opts)
 {
-    ma_dkim_signer *s;
-    unsigned char seed[32];
-    int rc, hrc;
-
-    if (out == NULL)
-        return MA_EINVAL;
-    *out = NULL;
-    if (ctx == NULL || opts == NULL || key == NULL || key_len == 0)
-        return MA_EINVAL;
     if (opts->version != MA_DKIM_SIGN_OPTS_VERSION)
         return MA_EVERSION;
     if (opts->domain == NULL || opts->selector == NULL ||
@@ -165,25 +158,29 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
         (opts->flags & ~(unsigned int)(MA_DKIM_SIGN_NO_TIMESTAMP | MA_DKIM_SIGN_BODY_LENGTH |
                                        MA_DKIM_SIGN_OVERSIGN)) != 0)
         return MA_EINVAL;
-    s = ma__calloc(ctx, 1, sizeof *s);
+    return MA_OK;
+}
+
+/* A new signer with opts' canonicalisations, expiry and flags; NULL when
+   out of memory. */
+static ma_dkim_signer *signer_alloc(ma_ctx *ctx, const ma_dkim_sign_opts *opts)
+{
+    ma_dkim_signer *s = ma__calloc(ctx, 1, sizeof *s);
     if (s == NULL)
-        return MA_ENOMEM;
+        return NULL;
     s->ctx = ctx;
     s->hcanon = (ma_dkim_canon)opts->header_canon;
     s->bcanon = (ma_dkim_canon)opts->body_canon;
     s->expire = opts->expire;
     s->flags = opts->flags;
-    if (seed_of(key, key_len, seed)) {
-        rc = ma__privkey_from_seed(&s->key, ctx, seed, 32);
-        memset(seed, 0, sizeof seed);
-    } else {
-        rc = ma__privkey_load(&s->key, ctx, key, key_len);
-    }
-    if (rc != MA_OK) {
-        ma_dkim_signer_free(s);
-        return rc == MA_ENOMEM ? rc : rc == MA_EUNSUPPORTED ? MA_EUNSUPPORTED : MA_ESYNTAX;
-    }
-    s->alg = ma__privkey_type(s->key) == MA_KEY_ED25519 ? MA_DKIM_ED25519_SHA256 : MA_DKIM_RSA_SHA256;
+    return s;
+}
+
+/* The rest of opts, once the key is set: d=, s=, i= and the header list.
+   MA_OK, MA_EINVAL, MA_ENOMEM (s is left for the caller to free). */
+static int signer_names(ma_dkim_signer *s, ma_ctx *ctx, const ma_dkim_sign_opts *opts)
+{
+    int rc, hrc;
     {
         /* d= and s= must be names a verifier accepts: check them the way
            verifiers do, through the signature parser. */
@@ -205,23 +202,17 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
         }
         ma__dkim_sig_free(&sig, ctx);
         ma__buf_free(&probe);
-        if (rc != MA_OK) {
-            ma_dkim_signer_free(s);
+        if (rc != MA_OK)
             return rc == MA_ENOMEM ? rc : MA_EINVAL;
-        }
     }
     if (opts->identity != NULL) {
         const char *at = strrchr(opts->identity, '@');
         if (at == NULL || !ma_domain_is_within(at + 1, strlen(at + 1), s->domain, strlen(s->domain)) ||
-            strpbrk(opts->identity, " \t\r\n;") != NULL) {
-            ma_dkim_signer_free(s);
+            strpbrk(opts->identity, " \t\r\n;") != NULL)
             return MA_EINVAL;
-        }
         s->identity = dup_lower(ctx, opts->identity, strlen(opts->identity));
-        if (s->identity == NULL) {
-            ma_dkim_signer_free(s);
+        if (s->identity == NULL)
             return MA_ENOMEM;
-        }
         /* Only the domain is case-insensitive: keep the local part as given. */
         memcpy(s->identity, opts->identity, (size_t)(at - opts->identity));
     }
@@ -233,10 +224,8 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
            canonicalisation makes of it anyway). */
         size_t n = strlen(opts->headers), i, w = 0;
         s->hdisplay = ma__alloc(ctx, n + 1);
-        if (s->hdisplay == NULL) {
-            ma_dkim_signer_free(s);
+        if (s->hdisplay == NULL)
             return MA_ENOMEM;
-        }
         for (i = 0; i < n; i++) {
             char c = opts->headers[i] == '\t' ? ' ' : opts->headers[i];
             if (c == ' ' && (w == 0 || s->hdisplay[w - 1] == ' '))
@@ -247,10 +236,8 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
             w--;
         s->hdisplay[w] = '\0';
     }
-    if (s->headers == NULL) {
-        ma_dkim_signer_free(s);
+    if (s->headers == NULL)
         return hrc;
-    }
     {
         /* h= must list From (RFC 6376 5.4). */
         const char *p = s->headers;
@@ -262,20 +249,122 @@ int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opt
                 from = 1;
             p += n + (e != NULL);
         }
-        if (!from) {
-            ma_dkim_signer_free(s);
+        if (!from)
             return MA_EINVAL;
-        }
+    }
+    return MA_OK;
+}
+
+int ma_dkim_signer_new(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opts *opts,
+                       const void *key, size_t key_len)
+{
+    ma_dkim_signer *s;
+    unsigned char seed[32];
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (ctx == NULL || opts == NULL || key == NULL || key_len == 0)
+        return MA_EINVAL;
+    if ((rc = signer_opts_ok(opts)) != MA_OK)
+        return rc;
+    if ((s = signer_alloc(ctx, opts)) == NULL)
+        return MA_ENOMEM;
+    if (seed_of(key, key_len, seed)) {
+        rc = ma__privkey_from_seed(&s->key, ctx, seed, 32);
+        memset(seed, 0, sizeof seed);
+    } else {
+        rc = ma__privkey_load(&s->key, ctx, key, key_len);
+    }
+    if (rc != MA_OK) {
+        ma_dkim_signer_free(s);
+        return rc == MA_ENOMEM ? rc : rc == MA_EUNSUPPORTED ? MA_EUNSUPPORTED : MA_ESYNTAX;
+    }
+    s->alg = ma__privkey_type(s->key) == MA_KEY_ED25519 ? MA_DKIM_ED25519_SHA256 : MA_DKIM_RSA_SHA256;
+    if ((rc = signer_names(s, ctx, opts)) != MA_OK) {
+        ma_dkim_signer_free(s);
+        return rc;
     }
     *out = s;
+    return MA_OK;
+}
+
+int ma_dkim_signer_new_external(ma_dkim_signer **out, ma_ctx *ctx, const ma_dkim_sign_opts *opts,
+                                const char *key_record, ma_dkim_sign_fn sign, void *arg)
+{
+    ma_dkim_signer *s;
+    ma_dkim_key key;
+    ma_dkim_perr perr;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    *out = NULL;
+    if (ctx == NULL || opts == NULL || key_record == NULL || sign == NULL)
+        return MA_EINVAL;
+    if ((rc = signer_opts_ok(opts)) != MA_OK)
+        return rc;
+    if ((s = signer_alloc(ctx, opts)) == NULL)
+        return MA_ENOMEM;
+    s->sign_fn = sign;
+    s->sign_arg = arg;
+    /* The published record: a verifier's parse, then its key. */
+    rc = ma__dkim_key_parse(&key, ctx, key_record, strlen(key_record), 0, &perr);
+    if (rc == MA_OK) {
+        ma_key_type type = key.type == MA_DKIM_KEY_ED25519 ? MA_KEY_ED25519 : MA_KEY_RSA;
+        s->alg = type == MA_KEY_ED25519 ? MA_DKIM_ED25519_SHA256 : MA_DKIM_RSA_SHA256;
+        rc = ma__pubkey_new(&s->pub, ctx, type, key.p, key.p_len);
+        if (rc == MA_OK && type == MA_KEY_RSA && ma__pubkey_bits(s->pub) < 1024)
+            rc = MA_EUNSUPPORTED; /* RFC 8301 3.2: verifiers refuse it */
+        if (rc == MA_OK) {
+            s->pub_b64 = ma__alloc(ctx, MA_BASE64_ENCODED_LEN(key.p_len) + 1);
+            if (s->pub_b64 == NULL)
+                rc = MA_ENOMEM;
+            else
+                s->pub_b64[ma__base64_encode(key.p, key.p_len, s->pub_b64)] = '\0';
+        }
+    } else if (rc == MA_ESYNTAX && perr.reason == MA_DKIM_R_KEY_TYPE) {
+        rc = MA_EUNSUPPORTED;
+    }
+    ma__dkim_key_free(&key, ctx);
+    if (rc == MA_OK)
+        rc = signer_names(s, ctx, opts);
+    if (rc != MA_OK) {
+        ma_dkim_signer_free(s);
+        return rc == MA_ENOMEM || rc == MA_EINVAL || rc == MA_EUNSUPPORTED ? rc : MA_ESYNTAX;
+    }
+    *out = s;
+    return MA_OK;
+}
+
+int ma__dkim_signer_sign(const ma_dkim_signer *s, const unsigned char *hh, size_t hh_len,
+                         unsigned char *sig, size_t *sig_len)
+{
+    size_t cap, n;
+    int good = 0, rc;
+
+    if (s == NULL || sig_len == NULL)
+        return MA_EINVAL;
+    if (s->key != NULL)
+        return ma__privkey_sign(s->key, s->alg, hh, hh_len, sig, sig_len);
+    cap = n = *sig_len;
+    if (s->sign_fn(s->sign_arg, s->alg, hh, hh_len, sig, &n) != 0 || n == 0 || n > cap)
+        return MA_EINTERNAL;
+    rc = ma__pubkey_verify(s->pub, s->alg, hh, hh_len, sig, n, &good);
+    if (rc != MA_OK)
+        return rc == MA_ENOMEM ? rc : MA_EINTERNAL;
+    if (!good)
+        return MA_EINTERNAL;
+    *sig_len = n;
     return MA_OK;
 }
 
 int ma_dkim_signer_key_record(const ma_dkim_signer *s, char **out)
 {
     ma_buf der, rec;
-    char *b64;
-    int rc;
+    char *b64 = NULL;
+    int rc = MA_OK;
     if (out == NULL)
         return MA_EINVAL;
     *out = NULL;
@@ -283,15 +372,19 @@ int ma_dkim_signer_key_record(const ma_dkim_signer *s, char **out)
         return MA_EINVAL;
     ma__buf_init(&der, s->ctx);
     ma__buf_init(&rec, s->ctx);
-    rc = ma__privkey_public(s->key, &der);
-    b64 = rc == MA_OK ? ma__alloc(s->ctx, MA_BASE64_ENCODED_LEN(der.len) + 1) : NULL;
-    if (rc == MA_OK && b64 == NULL)
-        rc = MA_ENOMEM;
-    if (rc == MA_OK) {
-        b64[ma__base64_encode((const unsigned char *)der.data, der.len, b64)] = '\0';
-        rc = ma__buf_printf(&rec, "v=DKIM1; k=%s; p=%s",
-                            s->alg == MA_DKIM_ED25519_SHA256 ? "ed25519" : "rsa", b64);
+    if (s->key != NULL) {
+        rc = ma__privkey_public(s->key, &der);
+        b64 = rc == MA_OK ? ma__alloc(s->ctx, MA_BASE64_ENCODED_LEN(der.len) + 1) : NULL;
+        if (rc == MA_OK && b64 == NULL)
+            rc = MA_ENOMEM;
+        if (rc == MA_OK)
+            b64[ma__base64_encode((const unsigned char *)der.data, der.len, b64)] = '\0';
     }
+    /* an external signer's p= is the published one */
+    if (rc == MA_OK)
+        rc = ma__buf_printf(&rec, "v=DKIM1; k=%s; p=%s",
+                            s->alg == MA_DKIM_ED25519_SHA256 ? "ed25519" : "rsa",
+                            s->key != NULL ? b64 : s->pub_b64);
     ma__free(s->ctx, b64);
     ma__buf_free(&der);
     if (rc == MA_OK)
@@ -588,7 +681,7 @@ static int sign_one(ma_dkim_sign *g, const ma_dkim_signer *s, int64_t now, ma_bu
     ma__digest_free(d);
     ma__buf_free(&scratch);
     if (rc == MA_OK)
-        rc = ma__privkey_sign(s->key, s->alg, hh, hh_len, sig, &sig_len);
+        rc = ma__dkim_signer_sign(s, hh, hh_len, sig, &sig_len);
     if (rc == MA_OK)
         rc = ma__fold_b64(f, &col, b64, ma__base64_encode(sig, sig_len, b64));
     return rc;

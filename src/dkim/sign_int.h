@@ -13,7 +13,11 @@
 
 struct ma_dkim_signer {
     ma_ctx *ctx;
-    ma_privkey *key;
+    ma_privkey *key;         /* NULL for an external signer: */
+    ma_dkim_sign_fn sign_fn; /*   it signs, */
+    void *sign_arg;
+    ma_pubkey *pub;          /*   and its signatures are checked with this key */
+    char *pub_b64;           /*   (p= of its key record) */
     ma_dkim_alg alg;
     ma_dkim_canon hcanon, bcanon;
     char *domain, *selector, *identity;
@@ -24,6 +28,16 @@ struct ma_dkim_signer {
     int literal;             /* the caller's header list: h= exactly */
     int default_list;        /* no list given: RFC 6376 5.4.1's fields */
 };
+
+/*
+ * Sign the header hash hh with the signer's key, or through its external
+ * function (whose signature must verify with the published key).  sig has
+ * room for *sig_len bytes; *sig_len is the signature's length after.
+ * MA_OK, MA_EINVAL, MA_ENOMEM, MA_EINTERNAL (the external function failed
+ * or gave a signature that does not verify).
+ */
+int ma__dkim_signer_sign(const ma_dkim_signer *s, const unsigned char *hh, size_t hh_len,
+                         unsigned char *sig, size_t *sig_len);
 
 /*
  * Folding (RFC 6376 3.5 allows FWS around tags, between h= names and
