@@ -721,8 +721,8 @@ static void test_body_stops_every_lane(void)
         /* several drops in one block, a kept tab after a drop, blocks of
            only line ends and WSP, a CRLF across a block boundary */
         "  a  b  c  d", "  x\ty", " \t \t \t \t \t \t \t \t \t \t \t \t \t \t \t \t \t",
-        "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
-        "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n",
+        ("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+         "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"),
         "\r\n \r\n\t\r\n  \r\n \t\r\n\r\n \r\n\t\r\n  \r\n \t\r\n\r\n \r\n\t\r\n  \r\n \t\r\n",
         "x\r\ny\r\n", "\r\n\r\nz\r\n\r\n",
     };
