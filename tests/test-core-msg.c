@@ -513,6 +513,14 @@ static void test_chunking(ma_ctx *ctx)
     static const char m_cont[] = " folded first\r\nFrom: a\r\n\r\n";
     static const char m_noclneof[] = "From: a\r\nNoColonAtEOF";
     static const char m_nul_body[] = "A: b\n\nx\0y\n\0";
+    /* cases of the whole-field path: a NUL or a colon starting the next
+       line (the field before is added or not, as byte by byte), a NUL
+       inside a value, folds and lone CRs in a field */
+    static const char m_nul_line[] = "From: a@example.org\r\n\0X: y\r\n\r\nbody\r\n";
+    static const char m_colon_line[] = "From: a@example.org\r\n: y\r\n\r\n";
+    static const char m_nul_value[] = "From: a@exa\0mple.org\r\nTo: b\r\n\r\n";
+    static const char m_folds[] =
+        "Subject: one\r\n two\r\n\tthree\r\nX-Lone: a\rb\r\r\nTo: c\r\n \r\n\r\nbody\r\n";
     ma_ctx *small;
 
     check_chunking(ctx, msg1, strlen(msg1), "real-looking CRLF message");
@@ -528,6 +536,10 @@ static void test_chunking(ma_ctx *ctx)
     check_chunking(ctx, m_cont, strlen(m_cont), "continuation first");
     check_chunking(ctx, m_noclneof, strlen(m_noclneof), "no colon at EOF");
     check_chunking(ctx, m_nul_body, sizeof m_nul_body - 1, "NUL in body");
+    check_chunking(ctx, m_nul_line, sizeof m_nul_line - 1, "NUL starting the line after a field");
+    check_chunking(ctx, m_colon_line, sizeof m_colon_line - 1, "colon starting the line after a field");
+    check_chunking(ctx, m_nul_value, sizeof m_nul_value - 1, "NUL inside a value");
+    check_chunking(ctx, m_folds, sizeof m_folds - 1, "folds and lone CRs in fields");
     check_chunking(ctx, "", 0, "empty input");
 
     /* limits hit in the middle of a run, at a folding CRLF and at a line end */

@@ -581,6 +581,8 @@ static size_t msg_field_whole(ma_msg *msg, const unsigned char *p, size_t i, siz
             open = ST_LINE_START; /* the next chunk says whether it is folded */
             break;
         }
+        if (p[j] == '\0')
+            return 0; /* the byte-wise path stops there before it adds the field */
         if (!ma__is_wsp(p[j]))
             break; /* not folded: the field ends at end */
     }
