@@ -1162,6 +1162,36 @@ void ma_authres_list_free(ma_authres_list *list)
     ma__free(list->ctx, list);
 }
 
+/*
+ * Parse Authentication-Results field idx of msg into *arp (the caller frees
+ * it): *claims says whether its authserv-id is id (ASCII case-insensitive),
+ * whether or not the rest parsed; *parsed is the parse status.  Returns
+ * MA_OK, MA_ENOTFOUND (the field cannot be read: skip it) or MA_ENOMEM
+ * (nothing left to free).
+ */
+static int ar_field_parse(ma_authres **arp, int *claims, int *parsed, ma_ctx *ctx,
+                          const ma_msg *msg, size_t idx, const char *id, size_t idlen)
+{
+    const char *value, *aid;
+    size_t vlen;
+    ma_authres *ar;
+
+    *arp = NULL;
+    if (ma_msg_field(msg, idx, NULL, NULL, &value, &vlen) != MA_OK)
+        return MA_ENOTFOUND;
+    if ((ar = ma__authres_alloc(ctx)) == NULL)
+        return MA_ENOMEM;
+    *parsed = ma__authres_parse_into(ar, value, vlen, NULL, NULL);
+    if (*parsed == MA_ENOMEM) {
+        ma_authres_free(ar);
+        return MA_ENOMEM;
+    }
+    aid = ar->has_id ? str_at(ar, ar->authserv_id) : NULL;
+    *claims = aid != NULL && ma__casecmp(aid, strlen(aid), id, idlen) == 0;
+    *arp = ar;
+    return MA_OK;
+}
+
 int ma_authres_select(ma_authres_list **out, ma_ctx *ctx, const ma_msg *msg,
                       const char *authserv_id)
 {
@@ -1182,32 +1212,19 @@ int ma_authres_select(ma_authres_list **out, ma_ctx *ctx, const ma_msg *msg,
     list->ctx = ctx;
     for (idx = ma_msg_find(msg, "Authentication-Results", 0); idx >= 0;
          idx = ma_msg_find(msg, "Authentication-Results", (size_t)idx + 1)) {
-        const char *value;
-        size_t vlen;
         ma_authres *ar;
-        const char *id;
-        if (ma_msg_field(msg, (size_t)idx, NULL, NULL, &value, &vlen) != MA_OK)
+        int claims, parsed;
+        rc = ar_field_parse(&ar, &claims, &parsed, ctx, msg, (size_t)idx, authserv_id, idlen);
+        if (rc == MA_ENOTFOUND) {
+            rc = MA_OK;
             continue;
-        ar = ma__authres_alloc(ctx);
-        if (ar == NULL) {
-            rc = MA_ENOMEM;
+        }
+        if (rc != MA_OK)
             break;
-        }
-        rc = ma__authres_parse_into(ar, value, vlen, NULL, NULL);
-        id = ar->has_id ? str_at(ar, ar->authserv_id) : NULL;
-        if (id == NULL || ma__casecmp(id, strlen(id), authserv_id, idlen) != 0) {
+        if (!claims || parsed != MA_OK) {
+            if (claims)
+                list->malformed++;
             ma_authres_free(ar);
-            if (rc == MA_ENOMEM)
-                break;
-            rc = MA_OK;
-            continue;
-        }
-        if (rc != MA_OK) {
-            ma_authres_free(ar);
-            if (rc == MA_ENOMEM)
-                break;
-            list->malformed++;
-            rc = MA_OK;
             continue;
         }
         if (list->items == NULL) {
@@ -1254,25 +1271,19 @@ int ma_authres_forged(long **out, size_t *n_out, ma_ctx *ctx, const ma_msg *msg,
         return MA_ENOMEM;
     for (idx = ma_msg_find(msg, "Authentication-Results", 0); idx >= 0;
          idx = ma_msg_find(msg, "Authentication-Results", (size_t)idx + 1)) {
-        const char *value, *id;
-        size_t vlen;
         ma_authres *ar;
-        if (ma_msg_field(msg, (size_t)idx, NULL, NULL, &value, &vlen) != MA_OK)
+        int claims, parsed;
+        rc = ar_field_parse(&ar, &claims, &parsed, ctx, msg, (size_t)idx, authserv_id, idlen);
+        if (rc == MA_ENOTFOUND) {
+            rc = MA_OK;
             continue;
-        ar = ma__authres_alloc(ctx);
-        if (ar == NULL) {
-            rc = MA_ENOMEM;
-            break;
         }
-        rc = ma__authres_parse_into(ar, value, vlen, NULL, NULL);
+        if (rc != MA_OK)
+            break;
         /* Whether it parsed does not matter: it claims the id. */
-        id = ar->has_id ? str_at(ar, ar->authserv_id) : NULL;
-        if (id != NULL && ma__casecmp(id, strlen(id), authserv_id, idlen) == 0)
+        if (claims)
             list[n++] = idx;
         ma_authres_free(ar);
-        if (rc == MA_ENOMEM)
-            break;
-        rc = MA_OK;
     }
     if (rc != MA_OK || n == 0) {
         ma__free(ctx, list);

@@ -31,76 +31,7 @@
 #include <string.h>
 
 #include "core/core.h"
-
-#if defined(__SSE2__) && defined(__GNUC__)
-#include <emmintrin.h>
-#define MA_TL_SSE2 1
-#endif
-
-/* VALCHAR = %x21-3A / %x3C-7E: printable ASCII but ';' (and SP). */
-static const unsigned char ma_tl_valchar[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-/* The end of a run of VALCHARs starting at pos: 16 bytes a step with SSE2
-   (a base64 b= value is one long run between its folds). */
-static size_t ma_tl_tval_end(const unsigned char *s, size_t pos, size_t len)
-{
-#ifdef MA_TL_SSE2
-    const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f), semi = _mm_set1_epi8(';');
-
-    while (len - pos >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
-        /* signed compares: bytes >= 0x80 are below 0x20 */
-        __m128i good = _mm_andnot_si128(_mm_cmpeq_epi8(v, semi),
-                                        _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
-        unsigned int m = ~(unsigned int)_mm_movemask_epi8(good) & 0xffffu;
-        if (m != 0)
-            return pos + (size_t)__builtin_ctz(m);
-        pos += 16;
-    }
-#endif
-    while (pos < len && ma_tl_valchar[s[pos]])
-        pos++;
-    return pos;
-}
-
-static bool ma_tl_is_namechar(int c)
-{
-    return ma__is_alpha(c) || ma__is_digit(c) || c == '_';
-}
-
-/*
- * Skip a run of whitespace (1*(WSP / FWS), or nothing) starting at *pos.
- * Returns false, with *pos at the offending CR, when a CRLF is not followed
- * by WSP.
- */
-static bool ma_tl_skip_fws(const unsigned char *s, size_t len, size_t *pos)
-{
-    size_t i = *pos;
-    for (;;) {
-        if (i < len && ma__is_wsp(s[i])) {
-            i++;
-        } else if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n') {
-            if (i + 2 >= len || !ma__is_wsp(s[i + 2])) {
-                *pos = i;
-                return false;
-            }
-            i += 3;
-        } else {
-            break;
-        }
-    }
-    *pos = i;
-    return true;
-}
+#include "core/tl_scan.h"
 
 /*
  * Length of the well-formed non-ASCII UTF-8 sequence at s[0..avail), or 0
@@ -281,7 +212,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
             goto syntax;
         }
         name_start = pos;
-        while (pos < len && ma_tl_is_namechar(s[pos]))
+        while (pos < len && (ma_tl_class[s[pos]] & MA_TL_NAMECHAR))
             pos++;
         tag.name = in + name_start;
         tag.name_len = pos - name_start;
@@ -316,7 +247,7 @@ int ma__taglist_parse(ma_taglist *tl, const ma_ctx *ctx, const char *in, size_t 
             unsigned char c = s[pos];
             if (c >= 0x21 && c <= 0x7e) {
                 /* a tval: a run of VALCHARs (';' ends the value) */
-                pos = ma_tl_tval_end(s, pos + 1, len);
+                pos = ma_tl_value_end(s, pos + 1, len);
                 value_end = pos;
             } else if (c >= 0x80) {
                 size_t n = ma__utf8_len(s + pos, len - pos);

@@ -65,6 +65,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/tl_scan.h"
 #include "dmarc/record_int.h"
 
 #if defined(__SSE2__) && defined(__GNUC__)
@@ -1096,105 +1097,6 @@ static void dmarc_tag(dmarc_parser *P, const char *name, size_t nlen, size_t nof
  * ";", and empty tag-specs.
  */
 
-/* Byte classes of the tag-list: VALCHAR (%x21-3A / %x3C-7E) and the
-   ALNUMPUNC of tag names (ALPHA / DIGIT / "_"). */
-#define DMARC_VC 1u
-#define DMARC_NC 2u
-static const unsigned char dmarc_tl_class[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    /* SP ! " # $ % & ' ( ) * + , - . / */
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0-9 : ; < = > ? */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 0, 1, 1, 1, 1,
-    /* @ A-O */
-    1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    /* P-Z [ \ ] ^ _ */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 3,
-    /* ` a-o */
-    1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    /* p-z { | } ~ DEL */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-#ifdef MA_DMARC_SSE2
-/* Bit i set when s[i] (of 16) is not a VALCHAR. */
-static inline unsigned int dmarc_not_valchar16(const unsigned char *s)
-{
-    const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f), semi = _mm_set1_epi8(';');
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    /* signed compares: bytes >= 0x80 are below 0x20 */
-    __m128i good = _mm_andnot_si128(_mm_cmpeq_epi8(v, semi),
-                                    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
-    return ~(unsigned int)_mm_movemask_epi8(good) & 0xffffu;
-}
-#endif
-
-/* The end of a run of VALCHARs starting at pos: 16 bytes a step with SSE2
-   (the last step reads the input's final 16 bytes). */
-static size_t dmarc_tval_end(const unsigned char *s, size_t pos, size_t len)
-{
-#ifdef MA_DMARC_SSE2
-    unsigned int m;
-
-    while (len - pos >= 16) {
-        m = dmarc_not_valchar16(s + pos);
-        if (m != 0)
-            return pos + (size_t)__builtin_ctz(m);
-        pos += 16;
-    }
-    if (len >= 16 && pos < len) {
-        m = dmarc_not_valchar16(s + len - 16) >> (16 - (len - pos));
-        return m != 0 ? pos + (size_t)__builtin_ctz(m) : len;
-    }
-#endif
-    while (pos < len && (dmarc_tl_class[s[pos]] & DMARC_VC))
-        pos++;
-    return pos;
-}
-
-/* Skip a run of whitespace (1*(WSP / FWS), or nothing) at *pos; false, with
-   *pos at the CR, when a CRLF is not followed by WSP. */
-static bool dmarc_skip_fws_run(const unsigned char *s, size_t len, size_t *pos)
-{
-    size_t i = *pos;
-    for (;;) {
-        if (i < len && ma__is_wsp(s[i])) {
-            i++;
-        } else if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n') {
-            if (i + 2 >= len || !ma__is_wsp(s[i + 2])) {
-                *pos = i;
-                return false;
-            }
-            i += 3;
-        } else {
-            break;
-        }
-    }
-    *pos = i;
-    return true;
-}
-
-/* Bytes that may start whitespace: SP, HTAB, CR. */
-static const unsigned char dmarc_fws_start[256] = { [' '] = 1, ['\t'] = 1, ['\r'] = 1 };
-
-/* dmarc_skip_fws_run(), with the usual cases inline: nothing to skip, or
-   one SP before something else. */
-static inline bool dmarc_skip_fws(const unsigned char *s, size_t len, size_t *pos)
-{
-    size_t i = *pos;
-    if (i >= len || !dmarc_fws_start[s[i]])
-        return true;
-    if (s[i] == ' ' && (i + 1 >= len || !dmarc_fws_start[s[i + 1]])) {
-        *pos = i + 1;
-        return true;
-    }
-    return dmarc_skip_fws_run(s, len, pos);
-}
-
 /*
  * Read the whole list.  Returns MA_OK (the tags were all seen; P->dup,
  * P->sem and the oom flags tell the rest), MA_ESYNTAX (not a tag-list: err->e
@@ -1211,7 +1113,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
         size_t name_start, name_len, value_start, value_end;
 
         /* [FWS] before the tag name */
-        if (!dmarc_skip_fws(s, len, &pos)) {
+        if (!ma_tl_skip_fws(s, len, &pos)) {
             ma__taglist_err_char(&err->e, pos, s, len, "before a tag name");
             return MA_ESYNTAX;
         }
@@ -1237,12 +1139,12 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
             return MA_ESYNTAX;
         }
         name_start = pos++;
-        while (pos < len && (dmarc_tl_class[s[pos]] & DMARC_NC))
+        while (pos < len && (ma_tl_class[s[pos]] & MA_TL_NAMECHAR))
             pos++;
         name_len = pos - name_start;
 
         /* [FWS] "=" [FWS] */
-        if (!dmarc_skip_fws(s, len, &pos)) {
+        if (!ma_tl_skip_fws(s, len, &pos)) {
             ma__taglist_err_char(&err->e, pos, s, len, "after a tag name");
             return MA_ESYNTAX;
         }
@@ -1259,7 +1161,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
             return MA_ESYNTAX;
         }
         pos++;
-        if (!dmarc_skip_fws(s, len, &pos)) {
+        if (!ma_tl_skip_fws(s, len, &pos)) {
             ma__taglist_err_char(&err->e, pos, s, len, "after '='");
             return MA_ESYNTAX;
         }
@@ -1270,7 +1172,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
         while (pos < len && s[pos] != ';') {
             unsigned char c = s[pos];
             if (c >= 0x21 && c <= 0x7e) {
-                pos = dmarc_tval_end(s, pos + 1, len);
+                pos = ma_tl_value_end(s, pos + 1, len);
                 value_end = pos;
             } else if (c >= 0x80) {
                 size_t n = ma__utf8_len(s + pos, len - pos);
@@ -1284,7 +1186,7 @@ static int dmarc_scan(dmarc_parser *P, ma_dmarc_perr *err)
                 value_end = pos;
             } else if (ma__is_wsp(c) || c == '\r' || c == '\n') {
                 size_t before = pos;
-                if (!dmarc_skip_fws(s, len, &pos) || pos == before) {
+                if (!ma_tl_skip_fws(s, len, &pos) || pos == before) {
                     ma__taglist_err_char(&err->e, pos, s, len, "in a tag value");
                     return MA_ESYNTAX;
                 }
