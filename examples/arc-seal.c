@@ -45,130 +45,9 @@
 
 #include <mailauth/mailauth.h>
 
+#include "util.h"
+
 #define PROG "arc-seal"
-#define KEY_MAX ((size_t)1 << 20)      /* largest key file read */
-#define MESSAGE_MAX ((size_t)1 << 28)  /* largest message kept in memory */
-
-/* A growable byte buffer (the message, the key file). */
-typedef struct bytes {
-    char *data;
-    size_t len, cap;
-} bytes;
-
-static int bytes_add(bytes *b, const char *data, size_t len, size_t max)
-{
-    if (len > max - b->len)
-        return -1;
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        char *p;
-        while (cap < b->len + len)
-            cap *= 2;
-        p = realloc(b->data, cap);
-        if (p == NULL)
-            return -1;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
-/* Read a whole file (at most max bytes).  Returns 0 or -1. */
-static int read_file(bytes *b, FILE *in, size_t max)
-{
-    char chunk[16384];
-    size_t n;
-
-    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
-        if (bytes_add(b, chunk, n, max) != 0)
-            return -1;
-    return ferror(in) ? -1 : 0;
-}
-
-/* Write text with each CRLF as LF when lf is set. */
-static void put_lines(const char *text, int lf)
-{
-    const char *p;
-
-    for (p = text; *p != '\0'; p++)
-        if (!(lf && p[0] == '\r' && p[1] == '\n'))
-            putchar(*p);
-}
-
-/* The resolver: a static zone from a file, or the system's name servers. */
-static int make_resolver(ma_ctx *ctx, const char *zonefile, ma_static_zone **zone,
-                         ma_resolver **resolver)
-{
-    int rc;
-
-    if (strcmp(zonefile, "-") == 0) {
-        rc = ma_resolver_ldns_new(resolver, ctx, NULL);
-        if (rc != MA_OK) {
-            fprintf(stderr, PROG ": no DNS resolver: %s\n", ma_status_str(rc));
-            return 1;
-        }
-        return 0;
-    }
-    rc = ma_static_zone_new(zone, ctx);
-    if (rc == MA_OK) {
-        rc = ma_static_zone_load_file(*zone, zonefile, NULL);
-        if (rc != MA_OK) {
-            const char *why = ma_static_zone_error(*zone);
-            fprintf(stderr, PROG ": %s: %s\n", zonefile, why[0] != '\0' ? why : ma_status_str(rc));
-            return 1;
-        }
-    }
-    if (rc == MA_OK)
-        rc = ma_resolver_static_new(resolver, ctx, *zone);
-    if (rc != MA_OK) {
-        fprintf(stderr, PROG ": cannot make the resolver: %s\n", ma_status_str(rc));
-        return 1;
-    }
-    return 0;
-}
-
-/* The sealer's signer: its key file, d= and s=.  Returns 0 or 1. */
-static int make_signer(ma_ctx *ctx, const char *domain, const char *selector, const char *path,
-                       ma_dkim_signer **signer)
-{
-    ma_dkim_sign_opts opts;
-    bytes key = { NULL, 0, 0 };
-    FILE *in;
-    int rc;
-
-    in = fopen(path, "rb");
-    if (in == NULL) {
-        fprintf(stderr, PROG ": cannot open %s\n", path);
-        return 1;
-    }
-    rc = read_file(&key, in, KEY_MAX);
-    fclose(in);
-    if (rc != 0) {
-        free(key.data);
-        fprintf(stderr, PROG ": cannot read %s\n", path);
-        return 1;
-    }
-    /* The ARC-Message-Signature is a DKIM signature made by this signer
-     * (its canonicalisation and header list); ARC and
-     * Authentication-Results fields are never signed in it. */
-    ma_dkim_sign_opts_init(&opts, MA_DKIM_SIGN_OPTS_VERSION);
-    opts.domain = domain;
-    opts.selector = selector;
-    rc = ma_dkim_signer_new(signer, ctx, &opts, key.data, key.len);
-    if (key.data != NULL)
-        memset(key.data, 0, key.cap);
-    free(key.data);
-    if (rc == MA_ESYNTAX || rc == MA_EUNSUPPORTED)
-        fprintf(stderr, PROG ": %s is not an RSA or Ed25519 private key\n", path);
-    else if (rc == MA_EINVAL)
-        fprintf(stderr, PROG ": '%s' or '%s' is not a valid domain or selector\n", domain,
-                selector);
-    else if (rc != MA_OK)
-        fprintf(stderr, PROG ": cannot make the signer: %s\n", ma_status_str(rc));
-    return rc == MA_OK ? 0 : 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -182,7 +61,6 @@ int main(int argc, char **argv)
     ma_auth_params params;
     const ma_job *arc;
     bytes message = { NULL, 0, 0 };
-    const char *eol;
     char *results = NULL, *fields = NULL;
     char chunk[16384];
     size_t n;
@@ -203,8 +81,11 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", ma_status_str(rc));
         return 1;
     }
-    if (make_resolver(ctx, argv[1], &zone, &resolver) != 0 ||
-        make_signer(ctx, argv[2], argv[3], argv[4], &signer) != 0)
+    /* The ARC-Message-Signature is a DKIM signature made by this signer
+     * (its canonicalisation and header list); ARC and
+     * Authentication-Results fields are never signed in it. */
+    if (make_resolver(PROG, ctx, argv[1], &zone, &resolver) != 0 ||
+        make_signer(PROG, ctx, argv[2], argv[3], argv[4], &signer) != 0)
         goto out;
 
     /* 1. The authentication job, as in authenticate.c. */
@@ -293,8 +174,7 @@ int main(int argc, char **argv)
                 ma_arc_job_problem(arc));
 
     /* 7. The set (folded with CRLF: LF for an LF message), then the message. */
-    eol = message.len > 0 ? memchr(message.data, '\n', message.len) : NULL;
-    lf = eol != NULL && (eol == message.data || eol[-1] != '\r');
+    lf = uses_lf(&message);
     if (fields != NULL) {
         put_lines(fields, lf);
         fputs(lf ? "\n" : "\r\n", stdout);

@@ -29,55 +29,9 @@
 
 #include <mailauth/mailauth.h>
 
+#include "util.h"
+
 #define PROG "authenticate"
-
-/* Print the field with LF line ends: the library folds it with CRLF TAB,
- * as it must appear in a message. */
-static void print_field(const char *field)
-{
-    const char *p;
-
-    for (p = field; *p != '\0'; p++)
-        if (!(p[0] == '\r' && p[1] == '\n'))
-            putchar(*p);
-    putchar('\n');
-}
-
-/* Make the resolver: a static zone loaded from a file, or the system's
- * name servers.  Returns 0, or 1 after a message on stderr. */
-static int make_resolver(ma_ctx *ctx, const char *zonefile, ma_static_zone **zone,
-                         ma_resolver **resolver)
-{
-    int rc;
-
-    if (strcmp(zonefile, "-") == 0) {
-        /* NULL options: /etc/resolv.conf, 2 s per try, 2 tries, TCP when
-         * a reply is truncated. */
-        rc = ma_resolver_ldns_new(resolver, ctx, NULL);
-        if (rc != MA_OK) {
-            fprintf(stderr, PROG ": no DNS resolver: %s\n", ma_status_str(rc));
-            return 1;
-        }
-        return 0;
-    }
-    rc = ma_static_zone_new(zone, ctx);
-    if (rc == MA_OK) {
-        rc = ma_static_zone_load_file(*zone, zonefile, NULL);
-        if (rc != MA_OK) {
-            /* The zone says which line is wrong, or that the file is unreadable. */
-            const char *why = ma_static_zone_error(*zone);
-            fprintf(stderr, PROG ": %s: %s\n", zonefile, why[0] != '\0' ? why : ma_status_str(rc));
-            return 1;
-        }
-    }
-    if (rc == MA_OK)
-        rc = ma_resolver_static_new(resolver, ctx, *zone);
-    if (rc != MA_OK) {
-        fprintf(stderr, PROG ": cannot make the resolver: %s\n", ma_status_str(rc));
-        return 1;
-    }
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -112,7 +66,7 @@ int main(int argc, char **argv)
     }
 
     /* 2. Something to answer DNS questions. */
-    if (make_resolver(ctx, argv[1], &zone, &resolver) != 0)
+    if (make_resolver(PROG, ctx, argv[1], &zone, &resolver) != 0)
         goto out;
 
     /* 3. The job, from the connection's facts.  The strings are copied. */
@@ -173,7 +127,10 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot write the field: %s\n", ma_status_str(rc));
         goto out;
     }
-    print_field(field);
+    /* (LF line ends here: the library folds it with CRLF TAB, as it must
+     * appear in a message) */
+    put_lines(field, 1);
+    putchar('\n');
 
     /* ...and each check's verdict, with what went wrong when something did. */
     for (check = MA_AUTH_IPREV; check <= MA_AUTH_DMARC; check++) {

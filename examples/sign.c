@@ -26,71 +26,20 @@
 
 #include <mailauth/mailauth.h>
 
+#include "util.h"
+
 #define PROG "sign"
-#define KEY_MAX ((size_t)1 << 20)      /* largest key file read */
-#define MESSAGE_MAX ((size_t)1 << 28)  /* largest message kept in memory */
-
-/* A growable byte buffer (the message, the key file). */
-typedef struct bytes {
-    char *data;
-    size_t len, cap;
-} bytes;
-
-static int bytes_add(bytes *b, const char *data, size_t len, size_t max)
-{
-    if (len > max - b->len)
-        return -1;
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        char *p;
-        while (cap < b->len + len)
-            cap *= 2;
-        p = realloc(b->data, cap);
-        if (p == NULL)
-            return -1;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
-/* Read a whole file (at most max bytes).  Returns 0 or -1. */
-static int read_file(bytes *b, FILE *in, size_t max)
-{
-    char chunk[16384];
-    size_t n;
-
-    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
-        if (bytes_add(b, chunk, n, max) != 0)
-            return -1;
-    return ferror(in) ? -1 : 0;
-}
-
-/* Write text with each CRLF as LF when lf is set. */
-static void put_lines(const char *text, int lf)
-{
-    const char *p;
-
-    for (p = text; *p != '\0'; p++)
-        if (!(lf && p[0] == '\r' && p[1] == '\n'))
-            putchar(*p);
-}
 
 int main(int argc, char **argv)
 {
     ma_ctx *ctx = NULL;
-    ma_dkim_sign_opts opts;
     ma_dkim_signer *signer = NULL;
     ma_dkim_sign *signing = NULL;
     ma_msg *msg = NULL;
-    bytes key = { NULL, 0, 0 }, message = { NULL, 0, 0 };
-    const char *eol;
+    bytes message = { NULL, 0, 0 };
     char *field = NULL;
     char chunk[16384];
     size_t n;
-    FILE *in;
     int rc, lf, status = 1;
 
     if (argc != 4) {
@@ -103,32 +52,10 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    /* 1. The signer: d=, s= and the key, parsed once. */
-    in = fopen(argv[3], "rb");
-    if (in == NULL) {
-        fprintf(stderr, PROG ": cannot open %s\n", argv[3]);
+    /* 1. The signer: d=, s= and the key, parsed once (util.c reads the
+     *    key file, makes the signer and wipes the key bytes). */
+    if (make_signer(PROG, ctx, argv[1], argv[2], argv[3], &signer) != 0)
         goto out;
-    }
-    rc = read_file(&key, in, KEY_MAX);
-    fclose(in);
-    if (rc != 0) {
-        fprintf(stderr, PROG ": cannot read %s\n", argv[3]);
-        goto out;
-    }
-    ma_dkim_sign_opts_init(&opts, MA_DKIM_SIGN_OPTS_VERSION);
-    opts.domain = argv[1];
-    opts.selector = argv[2];
-    rc = ma_dkim_signer_new(&signer, ctx, &opts, key.data, key.len);
-    if (rc != MA_OK) {
-        if (rc == MA_ESYNTAX || rc == MA_EUNSUPPORTED)
-            fprintf(stderr, PROG ": %s is not an RSA or Ed25519 private key\n", argv[3]);
-        else if (rc == MA_EINVAL)
-            fprintf(stderr, PROG ": '%s' or '%s' is not a valid domain or selector\n", argv[1],
-                    argv[2]);
-        else
-            fprintf(stderr, PROG ": cannot make the signer: %s\n", ma_status_str(rc));
-        goto out;
-    }
 
     /* 2. One signing per message, attached to the message reader before
      *    the message is written. */
@@ -173,8 +100,7 @@ int main(int argc, char **argv)
 
     /* 5. The field, then the message as it came.  The field is folded with
      *    CRLF; a message with LF line ends gets LF there too. */
-    eol = message.len > 0 ? memchr(message.data, '\n', message.len) : NULL;
-    lf = eol != NULL && (eol == message.data || eol[-1] != '\r');
+    lf = uses_lf(&message);
     put_lines(field, lf);
     fputs(lf ? "\n" : "\r\n", stdout);
     fwrite(message.data, 1, message.len, stdout);
@@ -189,9 +115,6 @@ out:
     ma_dkim_sign_free(signing);
     ma_msg_free(msg);
     ma_dkim_signer_free(signer);
-    if (key.data != NULL)
-        memset(key.data, 0, key.cap);  /* do not leave the private key in freed memory */
-    free(key.data);
     free(message.data);
     ma_ctx_free(ctx);
     return status;
