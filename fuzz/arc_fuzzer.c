@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fuzzer.h"
+#include "fuzz_util.h"
 #include "mailauth/mailauth.h"
 
 static const char zone_text[] =
@@ -34,21 +35,6 @@ typedef struct outcome {
     unsigned int n, fail_i;
 } outcome;
 
-/* Write n bytes from a malloc'd copy of exactly that size, so that ASan
-   catches a read past the chunk (the input buffer goes on after it). */
-static int write_exact(ma_msg *m, const uint8_t *p, size_t n)
-{
-    unsigned char *copy = malloc(n ? n : 1);
-    int rc;
-    if (copy == NULL)
-        abort();
-    if (n)
-        memcpy(copy, p, n);
-    rc = ma_msg_write(m, copy, n);
-    free(copy);
-    return rc;
-}
-
 static void run(ma_ctx *ctx, ma_resolver *r, const uint8_t *data, size_t size, size_t chunk,
                 outcome *o)
 {
@@ -62,7 +48,7 @@ static void run(ma_ctx *ctx, ma_resolver *r, const uint8_t *data, size_t size, s
         ma_arc_job_attach(j, m) != MA_OK)
         abort();
     for (i = 0; rc == MA_OK && i < size; i += chunk)
-        rc = write_exact(m, data + i, size - i < chunk ? size - i : chunk);
+        rc = fuzz_write_exact(m, data + i, size - i < chunk ? size - i : chunk);
     if (rc == MA_OK)
         rc = ma_msg_finish(m);
     if (rc == MA_OK) {

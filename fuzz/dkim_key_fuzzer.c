@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fuzzer.h"
+#include "fuzz_util.h"
 #include "dkim/sig_int.h"
 
 #define CHECK(c)       \
@@ -33,28 +34,6 @@ static const char *const tokens[] = {
     "MCowBQYDK2VwAyEA", "AAAA", "==", "=", "x", "", "\xff",
 };
 #define NTOKENS (sizeof tokens / sizeof tokens[0])
-
-/* The input bytes mapped one token each, in a malloc'd buffer of exactly
-   the result's length (*len_out). */
-static char *map_tokens(const uint8_t *in, size_t n, size_t *len_out)
-{
-    size_t i, len = 0;
-    char *out;
-    for (i = 0; i < n; i++)
-        len += tokens[in[i] % NTOKENS][0] == '\0' ? 1 : strlen(tokens[in[i] % NTOKENS]);
-    out = malloc(len ? len : 1);
-    if (out == NULL)
-        abort();
-    len = 0;
-    for (i = 0; i < n; i++) {
-        const char *t = tokens[in[i] % NTOKENS];
-        size_t tl = t[0] == '\0' ? 1 : strlen(t); /* the "" token is one NUL */
-        memcpy(out + len, t, tl);
-        len += tl;
-    }
-    *len_out = len;
-    return out;
-}
 
 #define SMALL_P_MAX 64
 
@@ -124,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len;
 
     one((const char *)data, size);
-    mapped = map_tokens(data, size, &len);
+    mapped = fuzz_map_tokens(tokens, NTOKENS, data, size, &len);
     one(mapped, len);
     free(mapped);
     return 0;

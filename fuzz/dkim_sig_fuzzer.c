@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "fuzzer.h"
+#include "fuzz_util.h"
 #include "dkim/sig_int.h"
 #include "mailauth/addr.h"
 #include "mailauth/message.h"
@@ -38,28 +39,6 @@ static const char *const tokens[] = {
     "9", "99999999999", "-", "|", "=3A", "=20", "x", "", "\xc3\xbc", "\x7f",
 };
 #define NTOKENS (sizeof tokens / sizeof tokens[0])
-
-/* The input bytes mapped one token each, in a malloc'd buffer of exactly
-   the result's length (*len_out). */
-static char *map_tokens(const uint8_t *in, size_t n, size_t *len_out)
-{
-    size_t i, len = 0;
-    char *out;
-    for (i = 0; i < n; i++)
-        len += tokens[in[i] % NTOKENS][0] == '\0' ? 1 : strlen(tokens[in[i] % NTOKENS]);
-    out = malloc(len ? len : 1);
-    if (out == NULL)
-        abort();
-    len = 0;
-    for (i = 0; i < n; i++) {
-        const char *t = tokens[in[i] % NTOKENS];
-        size_t tl = t[0] == '\0' ? 1 : strlen(t); /* the "" token is one NUL */
-        memcpy(out + len, t, tl);
-        len += tl;
-    }
-    *len_out = len;
-    return out;
-}
 
 #define CHECK(c)       \
     do {               \
@@ -246,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     kind = (ma_dkim_sig_kind)((data[0] & 0x7f) % 3);
     if (data[0] & 0x80) {
-        mapped = map_tokens(data + 1, size - 1, &len);
+        mapped = fuzz_map_tokens(tokens, NTOKENS, data + 1, size - 1, &len);
         value = mapped;
     } else {
         value = (const char *)data + 1;

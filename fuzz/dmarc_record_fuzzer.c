@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fuzzer.h"
+#include "fuzz_util.h"
 #include "dmarc/record_int.h"
 
 /* Tokens of the record alphabet, for the mapped mode. */
@@ -30,28 +31,6 @@ static const char *const tokens[] = {
     "\t", "x", "P", "NONE", "", "%2c", "\xc3\xa9",
 };
 #define NTOKENS (sizeof tokens / sizeof tokens[0])
-
-/* The input bytes mapped one token each, in a malloc'd buffer of exactly
-   the result's length (*len_out). */
-static char *map_tokens(const uint8_t *in, size_t n, size_t *len_out)
-{
-    size_t i, len = 0;
-    char *out;
-    for (i = 0; i < n; i++)
-        len += tokens[in[i] % NTOKENS][0] == '\0' ? 1 : strlen(tokens[in[i] % NTOKENS]);
-    out = malloc(len ? len : 1);
-    if (out == NULL)
-        abort();
-    len = 0;
-    for (i = 0; i < n; i++) {
-        const char *t = tokens[in[i] % NTOKENS];
-        size_t tl = t[0] == '\0' ? 1 : strlen(t); /* the "" token is one NUL */
-        memcpy(out + len, t, tl);
-        len += tl;
-    }
-    *len_out = len;
-    return out;
-}
 
 #define CHECK(c)       \
     do {               \
@@ -175,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     mode = (data[0] & 1) ? MA_DMARC_MODE_7489 : MA_DMARC_MODE_9989;
     if (data[0] & 4) {
-        mapped = map_tokens(data + 1, size - 1, &len);
+        mapped = fuzz_map_tokens(tokens, NTOKENS, data + 1, size - 1, &len);
         txt = mapped;
     } else {
         txt = (const char *)data + 1;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fuzzer.h"
+#include "fuzz_util.h"
 #include "mailauth/message.h"
 
 /* What one reading of the message gave. */
@@ -110,21 +111,6 @@ static void check_fields(const ma_msg *m, result *r)
         abort();
 }
 
-/* Write n bytes from a malloc'd copy of exactly that size, so that ASan
-   catches a read past the chunk (the input buffer goes on after it). */
-static int write_exact(ma_msg *m, const uint8_t *p, size_t n)
-{
-    unsigned char *copy = malloc(n ? n : 1);
-    int rc;
-    if (copy == NULL)
-        abort();
-    if (n)
-        memcpy(copy, p, n);
-    rc = ma_msg_write(m, copy, n);
-    free(copy);
-    return rc;
-}
-
 /* Read in[0..len), in one write when rs == NULL, else in random chunks. */
 static void read_msg(ma_ctx *ctx, const uint8_t *in, size_t len, uint32_t *rs, unsigned maxchunk,
                      result *r)
@@ -147,7 +133,7 @@ static void read_msg(ma_ctx *ctx, const uint8_t *in, size_t len, uint32_t *rs, u
         size_t n = rs == NULL ? len - pos : 1 + next_rand(rs, in[pos]) % maxchunk;
         if (n > len - pos)
             n = len - pos;
-        rc = write_exact(m, in + pos, n);
+        rc = fuzz_write_exact(m, in + pos, n);
         if (first != 0 && rc != first)
             abort(); /* a failed reader stays failed */
         if (first == 0)
