@@ -2419,38 +2419,31 @@ typedef struct jcall {
 static ma_arc_seal *ready_seal;   /* attached to ready_msg, finished */
 static ma_msg *ready_msg;
 
-static int c_spf_received(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_spf_received_spf(&s, j);
-    ma_free(c, s);
-    return rc;
-}
-static int c_spf_authres(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_spf_authres(&s, j);
-    ma_free(c, s);
-    return rc;
-}
-static int c_dkim_attach(ma_job *j)
-{
-    ma_msg *m = NULL;
-    int rc;
-    ma_msg_new(&m, c);
-    rc = ma_dkim_job_attach(j, m);
-    ma_msg_free(m);
-    return rc;
-}
-static int c_dmarc_attach(ma_job *j)
-{
-    ma_msg *m = NULL;
-    int rc;
-    ma_msg_new(&m, c);
-    rc = ma_dmarc_job_attach(j, m);
-    ma_msg_free(m);
-    return rc;
-}
+/* A call that writes a string into s (freed here), and one that attaches
+   a fresh message reader (freed here), as jcall functions. */
+#define TEXT_CALL(name, call)    \
+    static int name(ma_job *j)   \
+    {                            \
+        char *s = NULL;          \
+        int rc = call;           \
+        ma_free(c, s);           \
+        return rc;               \
+    }
+#define ATTACH_CALL(name, attach) \
+    static int name(ma_job *j)    \
+    {                             \
+        ma_msg *m = NULL;         \
+        int rc;                   \
+        ma_msg_new(&m, c);        \
+        rc = attach(j, m);        \
+        ma_msg_free(m);           \
+        return rc;                \
+    }
+
+TEXT_CALL(c_spf_received, ma_spf_received_spf(&s, j))
+TEXT_CALL(c_spf_authres, ma_spf_authres(&s, j))
+ATTACH_CALL(c_dkim_attach, ma_dkim_job_attach)
+ATTACH_CALL(c_dmarc_attach, ma_dmarc_job_attach)
 static int c_dmarc_author(ma_job *j)
 {
     return ma_dmarc_job_set_author(j, "example.com");
@@ -2482,66 +2475,14 @@ static int c_dmarc_arc(ma_job *j)
     const char *t[1] = {"example.com"};
     return ma_dmarc_job_set_arc(j, 1, "example.com", t, 1);
 }
-static int c_dmarc_authres(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_dmarc_job_authres(j, &s);
-    ma_free(c, s);
-    return rc;
-}
-static int c_dmarc_row(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_dmarc_job_report_row(j, "192.0.2.1", &s);
-    ma_free(c, s);
-    return rc;
-}
-static int c_arc_attach(ma_job *j)
-{
-    ma_msg *m = NULL;
-    int rc;
-    ma_msg_new(&m, c);
-    rc = ma_arc_job_attach(j, m);
-    ma_msg_free(m);
-    return rc;
-}
-static int c_arc_seal_fields(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_arc_seal_fields(ready_seal, j, NULL, &s);
-    ma_free(c, s);
-    return rc;
-}
-static int c_iprev_authres(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_iprev_authres(&s, j);
-    ma_free(c, s);
-    return rc;
-}
-static int c_auth_attach(ma_job *j)
-{
-    ma_msg *m = NULL;
-    int rc;
-    ma_msg_new(&m, c);
-    rc = ma_auth_job_attach(j, m);
-    ma_msg_free(m);
-    return rc;
-}
-static int c_auth_authres(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_auth_job_authres(j, &s);
-    ma_free(c, s);
-    return rc;
-}
-static int c_auth_results(ma_job *j)
-{
-    char *s = NULL;
-    int rc = ma_auth_job_results(j, &s);
-    ma_free(c, s);
-    return rc;
-}
+TEXT_CALL(c_dmarc_authres, ma_dmarc_job_authres(j, &s))
+TEXT_CALL(c_dmarc_row, ma_dmarc_job_report_row(j, "192.0.2.1", &s))
+ATTACH_CALL(c_arc_attach, ma_arc_job_attach)
+TEXT_CALL(c_arc_seal_fields, ma_arc_seal_fields(ready_seal, j, NULL, &s))
+TEXT_CALL(c_iprev_authres, ma_iprev_authres(&s, j))
+ATTACH_CALL(c_auth_attach, ma_auth_job_attach)
+TEXT_CALL(c_auth_authres, ma_auth_job_authres(j, &s))
+TEXT_CALL(c_auth_results, ma_auth_job_results(j, &s))
 static int c_lookup_add(ma_job *j)
 {
     uint32_t id;
