@@ -1035,25 +1035,24 @@ static char *relaxed_header(char *w, const unsigned char *f, size_t len, size_t 
     return w;
 }
 
-int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t len,
-                     unsigned int flags)
+/* The arguments every header entry point checks: MA_EINVAL (NULL field
+   with len > 0, unknown flags or canon), MA_ESYNTAX (no colon), or MA_OK
+   with *colon the field's first colon. */
+static int header_args(ma_dkim_canon canon, const char *field, size_t len, unsigned int flags,
+                       const char **colon)
 {
-    const char *colon;
-    char *w;
-    int rc;
-
-    if (out == NULL || (field == NULL && len > 0) || (flags & ~MA_CANON_NO_CRLF) != 0
+    if ((field == NULL && len > 0) || (flags & ~MA_CANON_NO_CRLF) != 0
         || (canon != MA_DKIM_SIMPLE && canon != MA_DKIM_RELAXED))
         return MA_EINVAL;
-    colon = len ? memchr(field, ':', len) : NULL;
-    if (colon == NULL)
-        return MA_ESYNTAX;
-    if (len > SIZE_MAX - 3 - HDR_SLACK)
-        return MA_ENOMEM;
-    rc = ma__buf_reserve(out, len + 2 + HDR_SLACK);
-    if (rc != MA_OK)
-        return rc;
-    w = out->data + out->len;
+    *colon = len ? memchr(field, ':', len) : NULL;
+    return *colon == NULL ? MA_ESYNTAX : MA_OK;
+}
+
+/* The canonical form of a field (w has room for len + 2 + HDR_SLACK
+   bytes); returns its end. */
+static char *header_into(char *w, ma_dkim_canon canon, const char *field, size_t len,
+                         const char *colon, unsigned int flags)
+{
     if (canon == MA_DKIM_SIMPLE) {
         memcpy(w, field, len);
         w += len;
@@ -1064,7 +1063,26 @@ int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t
         *w++ = '\r';
         *w++ = '\n';
     }
-    out->len = (size_t)(w - out->data);
+    return w;
+}
+
+int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t len,
+                     unsigned int flags)
+{
+    const char *colon;
+    int rc;
+
+    if (out == NULL)
+        return MA_EINVAL;
+    if ((rc = header_args(canon, field, len, flags, &colon)) != MA_OK)
+        return rc;
+    if (len > SIZE_MAX - 3 - HDR_SLACK)
+        return MA_ENOMEM;
+    rc = ma__buf_reserve(out, len + 2 + HDR_SLACK);
+    if (rc != MA_OK)
+        return rc;
+    out->len = (size_t)(header_into(out->data + out->len, canon, field, len, colon, flags)
+                        - out->data);
     out->data[out->len] = '\0';
     return MA_OK;
 }
@@ -1072,42 +1090,34 @@ int ma__canon_header(ma_buf *out, ma_dkim_canon canon, const char *field, size_t
 int ma__canon_header_hash(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon, const char *field,
                           size_t len, unsigned int flags)
 {
+    char tmp[CANON_HDR_STACK];
+    const char *colon;
+    char *buf;
     int rc;
 
     if (d == NULL || scratch == NULL)
         return MA_EINVAL;
+    if ((rc = header_args(canon, field, len, flags, &colon)) != MA_OK)
+        return rc;
     if (canon == MA_DKIM_SIMPLE) {
-        /* Same checks as ma__canon_header(), without the copy. */
-        if ((field == NULL && len > 0) || (flags & ~MA_CANON_NO_CRLF) != 0)
-            return MA_EINVAL;
-        if (len == 0 || memchr(field, ':', len) == NULL)
-            return MA_ESYNTAX;
+        /* the field in place, no copy */
         rc = ma__digest_update(d, field, len);
         if (rc == MA_OK && !(flags & MA_CANON_NO_CRLF))
             rc = ma__digest_update(d, "\r\n", 2);
         return rc;
     }
-    if (len <= CANON_HDR_STACK - 2 - HDR_SLACK && field != NULL) {
-        /* the usual field: canonicalised on the stack (relaxed only shortens) */
-        char tmp[CANON_HDR_STACK];
-        const char *colon;
-        char *w;
-        if ((flags & ~MA_CANON_NO_CRLF) != 0 || canon != MA_DKIM_RELAXED)
-            return MA_EINVAL;
-        if (len == 0 || (colon = memchr(field, ':', len)) == NULL)
-            return MA_ESYNTAX;
-        w = relaxed_header(tmp, (const unsigned char *)field, len, (size_t)(colon - field));
-        if (!(flags & MA_CANON_NO_CRLF)) {
-            *w++ = '\r';
-            *w++ = '\n';
-        }
-        return ma__digest_update(d, tmp, (size_t)(w - tmp));
+    if (len <= CANON_HDR_STACK - 2 - HDR_SLACK) {
+        buf = tmp; /* the usual field: on the stack */
+    } else {
+        ma__buf_reset(scratch);
+        if (len > SIZE_MAX - 3 - HDR_SLACK)
+            return MA_ENOMEM;
+        if ((rc = ma__buf_reserve(scratch, len + 2 + HDR_SLACK)) != MA_OK)
+            return rc;
+        buf = scratch->data;
     }
-    ma__buf_reset(scratch);
-    rc = ma__canon_header(scratch, canon, field, len, flags);
-    if (rc == MA_OK)
-        rc = ma__digest_update(d, scratch->data, scratch->len);
-    return rc;
+    return ma__digest_update(d, buf,
+                             (size_t)(header_into(buf, canon, field, len, colon, flags) - buf));
 }
 
 int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon,
@@ -1153,11 +1163,7 @@ int ma__canon_header_hash_gap(ma_digest *d, ma_buf *scratch, ma_dkim_canon canon
     in = out + n + 2 + HDR_SLACK;
     memcpy(in, field, gap_off);
     memcpy(in + gap_off, field + gap_off + gap_len, tail);
-    w = relaxed_header(out, (const unsigned char *)in, n, (size_t)(colon - field));
-    if (!(flags & MA_CANON_NO_CRLF)) {
-        *w++ = '\r';
-        *w++ = '\n';
-    }
+    w = header_into(out, canon, in, n, in + (colon - field), flags);
     return ma__digest_update(d, out, (size_t)(w - out));
 }
 
