@@ -301,6 +301,93 @@ static void test_digests(void)
     }
 }
 
+/*
+ * The native SHA-256 (SHA-NI block function, our padding) against OpenSSL's
+ * EVP one: every length 0..300 (each padding case: 55, 56, 63, 64 bytes in
+ * the last block), then long inputs in random splits, and reuse after
+ * reset.  On a CPU without SHA-NI both digests are EVP and this says so.
+ */
+static void test_digest_native(void)
+{
+    enum { MAX = 70000 };
+    unsigned char *in = malloc(MAX);
+    ma_digest *nat = NULL, *evp = NULL;
+    unsigned char a[MA_DIGEST_MAX], b[MA_DIGEST_MAX];
+    size_t la = 0, lb = 0, len, i;
+    uint32_t seed = 12345;
+    int bad = 0, runs = 0, impl;
+
+    if (in == NULL || ma__digest_new(&nat, ctx, MA_HASH_SHA256) != MA_OK
+        || ma__digest_new(&evp, ctx, MA_HASH_SHA256) != MA_OK) {
+        ok(0, "native digest: setup");
+        goto done;
+    }
+    for (i = 0; i < MAX; i++) {
+        seed = seed * 1103515245u + 12345u;
+        in[i] = (unsigned char)(seed >> 16);
+    }
+    impl = ma__digest_impl(nat, MA_DIGEST_IMPL_NATIVE);
+    is_int(ma__digest_impl(evp, MA_DIGEST_IMPL_EVP), MA_DIGEST_IMPL_EVP, "digest: EVP on request");
+    is_int(ma__digest_impl(NULL, MA_DIGEST_IMPL_EVP), -1, "digest impl: NULL");
+    ok(ma__digest_blockwise(nat) == (impl == MA_DIGEST_IMPL_NATIVE) && !ma__digest_blockwise(evp),
+       "digest: blockwise exactly when native");
+    printf("# SHA-256 in use: %s\n", impl == MA_DIGEST_IMPL_NATIVE ? "native (SHA-NI)" : "EVP");
+    for (len = 0; len <= 300 + 10; len++) {
+        size_t n = len <= 300 ? len : MAX - (len - 300) * 997;
+        const unsigned char *p = in + (len <= 300 ? len % 7 : 0);
+        size_t off = 0;
+        ma__digest_reset(nat);
+        ma__digest_reset(evp);
+        ma__digest_update(evp, p, n);
+        while (off < n) { /* random splits, whole blocks among them */
+            size_t k;
+            seed = seed * 1103515245u + 12345u;
+            k = (seed >> 16) % 5 == 0 ? 64 * ((seed >> 8) % 4) : (seed >> 16) % 200;
+            if (k > n - off)
+                k = n - off;
+            ma__digest_update(nat, p + off, k);
+            off += k;
+        }
+        runs++;
+        if (ma__digest_final(nat, a, &la) != MA_OK || ma__digest_final(evp, b, &lb) != MA_OK
+            || la != 32 || lb != 32 || memcmp(a, b, 32) != 0)
+            bad++;
+    }
+    ok(bad == 0 && runs == 311, "native SHA-256 == EVP: lengths 0-300 and 10 long inputs, split");
+    is_int(ma__digest_update(nat, "x", 1), MA_ESTATE, "native digest: update after final refused");
+    is_int(ma__digest_final(nat, a, &la), MA_ESTATE, "native digest: final twice refused");
+    ma__digest_reset(nat);
+    ok(ma__digest_update(nat, "abc", 3) == MA_OK && ma__digest_final(nat, a, &la) == MA_OK
+           && la == 32 && a[0] == 0xba && a[1] == 0x78 && a[31] == 0xad,
+       "native digest: reset, then FIPS 180-2 \"abc\" (ba78...15ad)");
+    if (impl == MA_DIGEST_IMPL_NATIVE) {
+        size_t partial = 99;
+        uint32_t *st;
+        ma__digest_reset(nat);
+        ma__digest_update(nat, in, 10);
+        st = ma__digest_sha256_state(nat, &partial);
+        ok(st != NULL && partial == 10, "native digest: its state, with 10 bytes waiting");
+        ma__digest_update(nat, in + 10, 54);
+        st = ma__digest_sha256_state(nat, &partial);
+        ma__sha256_blocks(st, in + 64, 2);
+        ma__digest_sha256_added(nat, 2);
+        ma__digest_update(nat, in + 192, 8);
+        ma__digest_final(nat, a, NULL);
+        ma__digest_oneshot(MA_HASH_SHA256, in, 200, b, NULL);
+        ok(partial == 0 && memcmp(a, b, 32) == 0,
+           "native digest: blocks hashed by a producer into its state count");
+    } else {
+        size_t partial = 99;
+        ok(ma__digest_sha256_state(nat, &partial) == NULL && partial == 0,
+           "EVP digest: no state for producers");
+        ok(1, "native digest: (no SHA-NI here)");
+    }
+done:
+    ma__digest_free(nat);
+    ma__digest_free(evp);
+    free(in);
+}
+
 static void test_alg_maps(void)
 {
     is_int(ma__dkim_alg_hash(MA_DKIM_RSA_SHA256), MA_HASH_SHA256, "rsa-sha256 hash");
@@ -970,6 +1057,7 @@ int main(void)
     if (ma_ctx_new(&ctx, NULL) != MA_OK)
         return 1;
     test_digests();
+    test_digest_native();
     test_alg_maps();
     test_pubkeys();
     test_signing();

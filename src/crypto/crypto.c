@@ -99,7 +99,18 @@ struct ma_digest {
     EVP_MD_CTX *mdctx;
     ma_hash hash;
     bool final;
+    unsigned char impl;  /* MA_DIGEST_IMPL_*; native: the state below */
+    unsigned char nblk;  /* bytes waiting in blk */
+    uint32_t h[8];       /* the state, in ma__sha256_blocks() order */
+    uint64_t len;        /* bytes added */
+    unsigned char blk[64];
 };
+
+/* FIPS 180-4 5.3.3, in ma__sha256_blocks() order (H5 H4 H1 H0 H7 H6 H3 H2). */
+static const uint32_t sha256_iv[8] = { 0x9b05688c, 0x510e527f, 0xbb67ae85, 0x6a09e667,
+                                       0x5be0cd19, 0x1f83d9ab, 0xa54ff53a, 0x3c6ef372 };
+/* Where H0..H7 are in that order. */
+static const unsigned char sha256_lane[8] = { 3, 2, 7, 6, 1, 0, 5, 4 };
 
 /* The digest methods, fetched once per context (EVP_MD_fetch costs
    thousands of instructions; fetched methods are immutable and may be
@@ -107,6 +118,7 @@ struct ma_digest {
 typedef struct crypto_slot {
     EVP_MD *sha256;
     EVP_MD *sha1;
+    bool sha256_native; /* the CPU runs ma__sha256_blocks() */
 } crypto_slot;
 
 static void crypto_slot_destroy(const ma_ctx *ctx, void *obj)
@@ -122,6 +134,7 @@ static void *crypto_slot_make(const ma_ctx *ctx)
     crypto_slot *c = ma__calloc(ctx, 1, sizeof *c);
     if (c == NULL)
         return NULL;
+    c->sha256_native = ma__sha256_blocks_available();
     ERR_set_mark();
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     c->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
@@ -158,15 +171,107 @@ int ma__digest_new(ma_digest **out, const ma_ctx *ctx, ma_hash hash)
         d->md = EVP_MD_fetch(NULL, name, NULL);
     }
     d->mdctx = EVP_MD_CTX_new();
-    if (d->md == NULL || d->mdctx == NULL || EVP_DigestInit_ex2(d->mdctx, d->md, NULL) != 1) {
-        int rc = (d->md != NULL && d->mdctx == NULL) ? MA_ENOMEM : MA_EINTERNAL;
+    if (d->md == NULL || d->mdctx == NULL) {
+        int rc = d->md != NULL ? MA_ENOMEM : MA_EINTERNAL;
         ERR_pop_to_mark();
         ma__digest_free(d);
         return rc;
     }
     ERR_pop_to_mark();
+    if (hash == MA_HASH_SHA256 && slot != NULL && slot->sha256_native)
+        d->impl = MA_DIGEST_IMPL_NATIVE;
+    else
+        d->impl = MA_DIGEST_IMPL_EVP;
+    if (ma__digest_reset(d) != MA_OK) {
+        ma__digest_free(d);
+        return MA_EINTERNAL;
+    }
     *out = d;
     return MA_OK;
+}
+
+int ma__digest_impl(ma_digest *d, int impl)
+{
+    if (d == NULL)
+        return -1;
+    if (impl < MA_DIGEST_IMPL_NATIVE || d->impl != MA_DIGEST_IMPL_NATIVE) {
+        d->impl = MA_DIGEST_IMPL_EVP;
+        ma__digest_reset(d);
+    }
+    return d->impl;
+}
+
+bool ma__digest_blockwise(const ma_digest *d)
+{
+    return d != NULL && d->impl == MA_DIGEST_IMPL_NATIVE;
+}
+
+uint32_t *ma__digest_sha256_state(ma_digest *d, size_t *partial)
+{
+    *partial = 0;
+    if (d == NULL || d->impl != MA_DIGEST_IMPL_NATIVE || d->final)
+        return NULL;
+    *partial = d->nblk;
+    return d->h;
+}
+
+void ma__digest_sha256_added(ma_digest *d, uint64_t n)
+{
+    d->len += 64 * n;
+}
+
+/* Native SHA-256: whole blocks straight from the caller's memory, the rest
+   through blk. */
+static void native_update(ma_digest *d, const unsigned char *p, size_t len)
+{
+    d->len += len;
+    if (d->nblk > 0) {
+        size_t k = 64 - (size_t)d->nblk;
+        if (k > len)
+            k = len;
+        memcpy(d->blk + d->nblk, p, k);
+        d->nblk = (unsigned char)(d->nblk + k);
+        p += k;
+        len -= k;
+        if (d->nblk < 64)
+            return;
+        ma__sha256_blocks(d->h, d->blk, 1);
+        d->nblk = 0;
+    }
+    if (len >= 64) {
+        ma__sha256_blocks(d->h, p, len / 64);
+        p += len & ~(size_t)63;
+        len &= 63;
+    }
+    if (len > 0) {
+        memcpy(d->blk, p, len);
+        d->nblk = (unsigned char)len;
+    }
+}
+
+/* FIPS 180-4 5.1.1: 0x80, zeros, the length in bits (64-bit big-endian). */
+static void native_final(ma_digest *d, unsigned char md[32])
+{
+    uint64_t bits = d->len * 8;
+    size_t n = d->nblk;
+
+    d->blk[n++] = 0x80;
+    if (n > 56) {
+        memset(d->blk + n, 0, 64 - n);
+        ma__sha256_blocks(d->h, d->blk, 1);
+        n = 0;
+    }
+    memset(d->blk + n, 0, 56 - n);
+    for (int i = 0; i < 8; i++)
+        d->blk[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
+    ma__sha256_blocks(d->h, d->blk, 1);
+    for (int i = 0; i < 8; i++) {
+        uint32_t v = d->h[sha256_lane[i]];
+        md[4 * i] = (unsigned char)(v >> 24);
+        md[4 * i + 1] = (unsigned char)(v >> 16);
+        md[4 * i + 2] = (unsigned char)(v >> 8);
+        md[4 * i + 3] = (unsigned char)v;
+    }
 }
 
 int ma__digest_update(ma_digest *d, const void *data, size_t len)
@@ -177,6 +282,10 @@ int ma__digest_update(ma_digest *d, const void *data, size_t len)
         return MA_ESTATE;
     if (len == 0)
         return MA_OK;
+    if (d->impl == MA_DIGEST_IMPL_NATIVE) {
+        native_update(d, data, len);
+        return MA_OK;
+    }
     if (EVP_DigestUpdate(d->mdctx, data, len) != 1) {
         ERR_clear_error();
         return MA_EINTERNAL;
@@ -195,6 +304,12 @@ int ma__digest_final(ma_digest *d, unsigned char *md, size_t *md_len)
     if (d->final)
         return MA_ESTATE;
     d->final = true;
+    if (d->impl == MA_DIGEST_IMPL_NATIVE) {
+        native_final(d, md);
+        if (md_len != NULL)
+            *md_len = 32;
+        return MA_OK;
+    }
     if (EVP_DigestFinal_ex(d->mdctx, md, &n) != 1 || n != ma__hash_size(d->hash)) {
         ERR_clear_error();
         return MA_EINTERNAL;
@@ -208,6 +323,13 @@ int ma__digest_reset(ma_digest *d)
 {
     if (d == NULL)
         return MA_EINVAL;
+    if (d->impl == MA_DIGEST_IMPL_NATIVE) {
+        memcpy(d->h, sha256_iv, sizeof d->h);
+        d->len = 0;
+        d->nblk = 0;
+        d->final = false;
+        return MA_OK;
+    }
     if (EVP_DigestInit_ex2(d->mdctx, d->md, NULL) != 1) {
         ERR_clear_error();
         d->final = true; /* unusable until a reset works */

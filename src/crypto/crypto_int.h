@@ -3,7 +3,10 @@
  * OpenSSL 3 EVP.  Never installed.
  *
  * This is the only part of the library that includes OpenSSL headers; the
- * types below are opaque so that nothing above needs them.
+ * types below are opaque so that nothing above needs them.  One exception to
+ * "thin": on CPUs with SHA-NI, SHA-256 digests use our own block function
+ * (sha256.c), so that the body canonicaliser can hash block by block inside
+ * its loop (see there for why and what it gains).
  *
  * Conventions:
  * - Functions return ma_status codes: MA_OK; MA_EINVAL (NULL or mismatched
@@ -70,6 +73,50 @@ int ma__digest_update(ma_digest *d, const void *data, size_t len);
  * @return MA_OK, MA_EINVAL, MA_ESTATE (already final), MA_EINTERNAL.
  */
 int ma__digest_final(ma_digest *d, unsigned char *md, size_t *md_len);
+
+/** Digest implementations (ma__digest_impl()). */
+#define MA_DIGEST_IMPL_EVP 0    /* OpenSSL's EVP digest */
+#define MA_DIGEST_IMPL_NATIVE 1 /* SHA-256 only: our block function (sha256.c) on SHA-NI */
+
+/**
+ * Choose the implementation of a freshly reset digest: the best available
+ * one up to impl (the native one needs SHA-256 and a CPU with SHA-NI).
+ * ma__digest_new() picks the best; tests ask for EVP to compare the two.
+ * @return the implementation now used; -1 for NULL d.
+ */
+int ma__digest_impl(ma_digest *d, int impl);
+
+/**
+ * Whether whole 64-byte updates go straight to a block function with little
+ * cost per call, so that a producer may hand on each block as soon as it
+ * has it (the relaxed body canonicaliser does, to overlap its work with the
+ * hash's).
+ */
+bool ma__digest_blockwise(const ma_digest *d);
+
+/**
+ * For a producer that compresses whole blocks itself (sha256_x86.h): the
+ * state of a native SHA-256 digest, in ma__sha256_blocks() order, or NULL
+ * for any other digest.  *partial gets the bytes waiting in the digest's
+ * own block; while it is not 0 the state must not be used (add 64 -
+ * *partial bytes through ma__digest_update() first).
+ */
+uint32_t *ma__digest_sha256_state(ma_digest *d, size_t *partial);
+
+/** The producer compressed n more blocks into that state. */
+void ma__digest_sha256_added(ma_digest *d, uint64_t n);
+
+/**
+ * SHA-256 compression of n 64-byte blocks at p into the state st (FIPS
+ * 180-4 6.2.2), on the x86 SHA extensions.  st holds H0..H7 in the order
+ * the instructions want them, which saves shuffles on the hash's critical
+ * path at every call: { H5, H4, H1, H0, H7, H6, H3, H2 }.  Call only when
+ * ma__sha256_blocks_available() said so (a no-op elsewhere).
+ */
+void ma__sha256_blocks(uint32_t st[8], const unsigned char *p, size_t n);
+
+/** Whether this CPU runs ma__sha256_blocks() (cpuid; not cheap in a VM). */
+bool ma__sha256_blocks_available(void);
 
 /** Start over with the same hash, whatever the state.
  *  @return MA_OK, MA_EINVAL, MA_EINTERNAL. */
