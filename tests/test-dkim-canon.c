@@ -589,6 +589,9 @@ static size_t gen_stops_body(char *in, size_t target)
     return len;
 }
 
+/* The copy loop levels, MA_CANON_SIMD_NONE to MA_CANON_SIMD_SHA. */
+#define NLEVELS 4
+
 static int simd_run(int level, ma_dkim_canon c, uint64_t limit, const char *in, size_t len,
                     int mode, const unsigned char *want, uint64_t el)
 {
@@ -637,8 +640,8 @@ static void test_body_simd(void)
     enum { MAXLEN = 6000, SHIFT = 40, ALIGN = 32 };
     char *raw = malloc(MAXLEN + 400 + SHIFT + 2 * ALIGN);
     char *body = malloc(MAXLEN + 400), *exp = malloc(MAXLEN + 400 + SHIFT + 2);
-    int level, bad[3] = { 0, 0, 0 }, runs = 0, lv;
-    int have[3];
+    int level, bad[NLEVELS] = { 0 }, runs = 0, lv;
+    int have[NLEVELS];
     size_t iter;
 
     if (raw == NULL || body == NULL || exp == NULL) {
@@ -657,17 +660,27 @@ static void test_body_simd(void)
         is_int(ma__canon_body_simd(&b, MA_CANON_SIMD_NONE), MA_CANON_SIMD_NONE,
                "simd: the portable loop is always there");
         is_int(ma__canon_body_simd(&b, -5), MA_CANON_SIMD_NONE, "simd: below range: portable");
-        for (level = 0; level < 3; level++)
+        for (level = 0; level < NLEVELS; level++)
             have[level] = ma__canon_body_simd(&b, level);
-        ok(have[1] <= 1 && have[2] <= 2 && have[2] >= have[1],
+        ok(have[1] <= 1 && have[2] <= 2 && have[3] <= 3 && have[2] >= have[1]
+               && have[3] >= have[2],
            "simd: a level is lowered to one the CPU has, never raised");
-        ok(ma__canon_body_simd(&b, 99) == have[2], "simd: above range: the best there is");
+        ok(ma__canon_body_simd(&b, 99) == have[3], "simd: above range: the best there is");
+        if (ma__digest_blockwise(d)) {
+            ma_canon_body bl;
+            ma__canon_body_init(&bl, MA_DKIM_RELAXED, 100, d);
+            is_int(ma__canon_body_simd(&bl, MA_CANON_SIMD_SHA), have[2],
+                   "simd: the hashing loop is not used with l=");
+        } else {
+            is_int(have[3], have[2], "simd: no hashing loop without a native digest");
+        }
 #if defined(__x86_64__) && defined(__GNUC__)
         is_int(have[1], MA_CANON_SIMD_SSE2, "simd: x86-64 has SSE2");
 #else
         ok(1, "simd: (not x86-64)");
 #endif
-        printf("# copy loops in use: %d (0 portable, 1 SSE2, 2 AVX2)\n", have[2]);
+        printf("# copy loops in use: %d (0 portable, 1 SSE2, 2 AVX2, 3 SHA-NI hashing)\n",
+               have[3]);
         ma__digest_free(d);
     }
     for (iter = 0; iter < 60; iter++) {
@@ -688,7 +701,7 @@ static void test_body_simd(void)
         limit = rng() % 3 ? MA_CANON_NO_LIMIT : (uint64_t)(rng() % (el + 5));
         ma__digest_oneshot(MA_HASH_SHA256, exp, limit < el ? (size_t)limit : el, want, NULL);
         for (mode = 0; mode < 4; mode++)
-            for (level = 0; level < 3; level++) {
+            for (level = 0; level < NLEVELS; level++) {
                 runs++;
                 if (!simd_run(level, c, limit, in, len, mode, want, el) && bad[level]++ < 2)
                     printf("# level %d: body %zu (%s, %zu bytes, shift %zu, align %zu, limit "
@@ -697,13 +710,13 @@ static void test_body_simd(void)
                            align, (unsigned long long)limit, mode);
             }
     }
-    for (lv = 0; lv < 3; lv++) {
+    for (lv = 0; lv < NLEVELS; lv++) {
         char msg[120];
         snprintf(msg, sizeof msg,
                  "copy loop level %d (in use: %d): 60 long bodies == reference, every shift, "
                  "alignment and chunking",
                  lv, have[lv]);
-        ok(bad[lv] == 0 && runs == 60 * 4 * 3, msg);
+        ok(bad[lv] == 0 && runs == 60 * 4 * NLEVELS, msg);
     }
     free(raw);
     free(body);
@@ -746,7 +759,7 @@ static void test_body_stops_every_lane(void)
                     in[len++] = (char)('A' + k % 26);
                 el = ref_canon(MA_DKIM_RELAXED, in, len, exp);
                 ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
-                for (level = 0; level < 3; level++) {
+                for (level = 0; level < NLEVELS; level++) {
                     int mode;
                     for (mode = 0; mode < 4; mode += 1 + (mode == 1)) { /* 0, 1, 3 */
                         runs++;

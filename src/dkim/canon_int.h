@@ -52,7 +52,9 @@ typedef struct ma_canon_body {
     bool finished;
     bool tail_text;      /* a canonical byte past the limit is not SP, HTAB, CR or LF */
     unsigned char simd;  /* relaxed copy loop: MA_CANON_SIMD_* (set by init) */
-    size_t buf_len;      /* relaxed: bytes in buf, counted in hashed, not yet fed */
+    bool blockwise;      /* the digest takes 64-byte blocks cheaply (set by init) */
+    size_t buf_len;      /* relaxed: bytes in buf */
+    size_t buf_fed;      /* relaxed: of those, bytes already fed (AVX2 loop, blockwise) */
     unsigned char buf[MA_CANON_BUF_SIZE]; /* last: init does not clear it */
 } ma_canon_body;
 
@@ -70,11 +72,13 @@ int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, m
 #define MA_CANON_SIMD_NONE 0 /* portable: scan, then copy each piece */
 #define MA_CANON_SIMD_SSE2 1 /* x86-64: 16 bytes a step, copied as scanned */
 #define MA_CANON_SIMD_AVX2 2 /* x86-64 with AVX2 (checked at run time): 32 bytes */
+#define MA_CANON_SIMD_SHA 3  /* x86-64 with SHA-NI and a native digest, no l=: 16 bytes
+                                a step, each 64 canonical bytes hashed in the loop */
 
 /**
  * Choose the relaxed copy loop (for tests and benchmarks; init picks the
- * best one the CPU has).  A level the build or the CPU lacks is lowered to
- * one it has.  Every level gives the same output.
+ * best one the CPU has).  A level the build, the CPU or the body (its
+ * digest and limit) lacks is lowered to one it has.  Every level gives the same output.
  * @return the level now in use, or -1 for a NULL b.
  */
 int ma__canon_body_simd(ma_canon_body *b, int level);
