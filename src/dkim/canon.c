@@ -934,12 +934,16 @@ int ma__canon_body_simd(ma_canon_body *b, int level)
     best = MA_CANON_SIMD_SSE2;
 #endif
 #ifdef CANON_AVX2
-    if (__builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("popcnt"))
         best = MA_CANON_SIMD_AVX2;
 #endif
 #ifdef CANON_SHA
-    /* a blockwise digest means SHA-NI, and so SSE4.1 */
-    if (b->blockwise && b->limit == MA_CANON_NO_LIMIT)
+    /* A blockwise digest means SHA-NI, SSSE3 and SSE4.1; the loop also
+       uses BMI1 and POPCNT, which some CPUs with SHA-NI (Goldmont Atoms,
+       as in appliances) lack in part. */
+    if (b->blockwise && b->limit == MA_CANON_NO_LIMIT && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("popcnt"))
         best = MA_CANON_SIMD_SHA;
 #endif
     if (level < MA_CANON_SIMD_NONE)
