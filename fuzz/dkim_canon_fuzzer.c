@@ -4,8 +4,9 @@
  * Byte 0 picks the setup: bit 0 the canonicalisation (simple, relaxed),
  * bits 1-3 the l= value (none, 0, 1, 2, byte 1, half the body, the body
  * length, the body length + 1), bits 4-7 the chunking (1-byte spans, spans
- * of 2..15 bytes, or, for 0, random spans driven by the body).  The rest is
- * the body, and also a header field.
+ * of 2..14 bytes, for 15 a line per span as a message reader written a line
+ * at a time gives them, or, for 0, random spans driven by the body).  The
+ * rest is the body, and also a header field.
  *
  * Invariants (abort on violation):
  * - body: the chunked digest and lengths equal the one-shot ones and those
@@ -32,6 +33,9 @@ typedef struct out {
     uint64_t length, hashed;
 } out;
 
+/* body_run() chunking: a line (up to and with its LF) per span. */
+#define CHUNK_LINES 100
+
 static void body_run(const ma_ctx *ctx, ma_dkim_canon c, uint64_t limit, const uint8_t *p,
                      size_t n, unsigned int chunk, out *o)
 {
@@ -50,6 +54,9 @@ static void body_run(const ma_ctx *ctx, ma_dkim_canon c, uint64_t limit, const u
         } else if (chunk == 1) {
             seed = seed * 1103515245u + 12345u + p[off];
             k = 1 + (seed >> 16) % 13;
+        } else if (chunk == CHUNK_LINES) {
+            const uint8_t *lf = memchr(p + off, '\n', n - off);
+            k = lf != NULL ? (size_t)(lf - (p + off)) + 1 : n - off;
         } else {
             k = chunk - 1;
         }
@@ -138,7 +145,8 @@ static void check_body(const ma_ctx *ctx, uint8_t sel, const uint8_t *p, size_t 
     default: limit = (uint64_t)n + 1; break;
     }
     body_run(ctx, c, limit, p, n, 0, &one);
-    body_run(ctx, c, limit, p, n, chunk == 0 ? 1 : chunk + 1, &chunked);
+    body_run(ctx, c, limit, p, n, chunk == 0 ? 1 : chunk == 15 ? CHUNK_LINES : chunk + 1,
+             &chunked);
     if (memcmp(one.md, chunked.md, 32) != 0 || one.length != chunked.length
         || one.hashed != chunked.hashed)
         abort();

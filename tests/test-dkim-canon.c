@@ -723,6 +723,96 @@ static void test_body_simd(void)
     free(exp);
 }
 
+/*
+ * The relaxed buffer filled to the brim before a copy loop starts: bodies
+ * written a line per update (each line its own span, so the byte-wise path
+ * fills the buffer and the loops start with it nearly full), and one span
+ * of lone CRs and blank lines that the byte-wise path gathers first.  The
+ * buffer must never hold more than its size (an early SHA-NI loop wrote
+ * past it here), and the digest must equal the reference, at every level.
+ */
+static int full_buffer_run(int level, const char *in, size_t len, const size_t *spans,
+                           size_t nspans, const unsigned char *want, uint64_t el)
+{
+    ma_digest *d = NULL;
+    ma_canon_body b;
+    unsigned char md[MA_DIGEST_MAX];
+    size_t off = 0, i;
+    int good = ma__digest_new(&d, ctx, MA_HASH_SHA256) == MA_OK
+               && ma__canon_body_init(&b, MA_DKIM_RELAXED, MA_CANON_NO_LIMIT, d) == MA_OK;
+
+    if (good)
+        ma__canon_body_simd(&b, level);
+    for (i = 0; good && i < nspans; i++) {
+        good = ma__canon_body_update(&b, in + off, spans[i]) == MA_OK
+               && b.buf_len <= MA_CANON_BUF_SIZE && b.buf_fed <= b.buf_len;
+        off += spans[i];
+    }
+    good = good && off == len && ma__canon_body_finish(&b) == MA_OK
+           && ma__digest_final(d, md, NULL) == MA_OK && memcmp(md, want, 32) == 0
+           && ma__canon_body_length(&b) == el;
+    ma__digest_free(d);
+    return good;
+}
+
+static void test_body_full_buffer(void)
+{
+    static const char line32[] = "abcdefghijklmnopqrstuvwxyz0123\r\n";
+    static const char line40[] = "abcdefghijklmnopqrstuvwxyz0123456789AB\r\n";
+    enum { LINES = 128 + 1 + 600, CRS_MAX = 1368 };
+    size_t cap = LINES * 40 + CRS_MAX * 4 + 64;
+    char *in = malloc(cap), *exp = malloc(cap + 2);
+    size_t *spans = malloc(LINES * sizeof *spans);
+    unsigned char want[MA_DIGEST_MAX];
+    int bad = 0, runs = 0, level;
+    size_t len = 0, n = 0, el, k, crs;
+
+    if (in == NULL || exp == NULL || spans == NULL) {
+        ok(0, "full buffer: memory");
+        free(in);
+        free(exp);
+        free(spans);
+        return;
+    }
+    /* 128 lines of 32 bytes fill the 4096-byte buffer exactly */
+    for (k = 0; k < LINES; k++) {
+        const char *l = k == 128 ? line40 : line32;
+        size_t ll = strlen(l);
+        memcpy(in + len, l, ll);
+        len += ll;
+        spans[n++] = ll;
+    }
+    el = ref_canon(MA_DKIM_RELAXED, in, len, exp);
+    ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
+    for (level = 0; level < NLEVELS; level++) {
+        runs++;
+        bad += !full_buffer_run(level, in, len, spans, n, want, el);
+    }
+    /* one span: lone CRs and blank lines, then a line of content */
+    for (crs = 1360; crs <= CRS_MAX; crs++) {
+        len = 0;
+        for (k = 0; k < crs; k++) {
+            memcpy(in + len, "\r \r\n", 4);
+            len += 4;
+        }
+        memcpy(in + len, "\rABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\r\n\r\n", 58);
+        len += 58;
+        spans[0] = len;
+        el = ref_canon(MA_DKIM_RELAXED, in, len, exp);
+        ma__digest_oneshot(MA_HASH_SHA256, exp, el, want, NULL);
+        for (level = 0; level < NLEVELS; level++) {
+            runs++;
+            bad += !full_buffer_run(level, in, len, spans, 1, want, el);
+        }
+    }
+    ok(bad == 0 && runs == NLEVELS * 10,
+       "relaxed buffer full when a copy loop starts: never overfilled, == reference, every "
+       "level");
+    free(in);
+    free(exp);
+    free(spans);
+}
+
 /* Every stop at every lane: one stop pattern after 0..70 letters, then a
    word, in every level, whole and byte by byte. */
 static void test_body_stops_every_lane(void)
@@ -1280,6 +1370,7 @@ int main(void)
     test_body_random();
     test_body_large();
     test_body_simd();
+    test_body_full_buffer();
     test_body_stops_every_lane();
     test_body_errors();
     test_header();

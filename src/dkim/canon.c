@@ -750,6 +750,20 @@ copy_avx2(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
  * block_loop_end() takes back (all in the last block's output) never are.
  * Only used with no l= (ma__canon_body_simd()): every byte is hashed.
  */
+/* The state copy_sha() kept in registers back into the digest (st), with
+   the *blocks it hashed counted. */
+__attribute__((target("sse2"))) static inline void sha_state_out(ma_canon_body *b, uint32_t *st,
+                                                                 __m128i s0, __m128i s1,
+                                                                 uint64_t *blocks)
+{
+    _mm_storeu_si128((__m128i *)(void *)st, s0);
+    _mm_storeu_si128((__m128i *)(void *)(st + 4), s1);
+    ma__digest_sha256_added(b->digest, *blocks);
+    b->total += 64 * *blocks;
+    b->hashed += 64 * *blocks;
+    *blocks = 0;
+}
+
 __attribute__((target("sha,sse4.1,ssse3,popcnt,bmi"))) static const unsigned char *
 copy_sha(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
 {
@@ -779,11 +793,15 @@ copy_sha(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
         if (_mm_testc_si128(_mm_cmpeq_epi8(_mm_shuffle_epi8(nib_any, v0), v0), ones))
             break; /* only WSP and line ends */
         if (w > wlim) {
-            /* the few bytes not yet hashed go to the front */
-            unfed = (size_t)(w - b->buf) - b->buf_fed;
-            memmove(b->buf, b->buf + b->buf_fed, unfed);
-            b->buf_fed = 0;
-            w = b->buf + unfed;
+            /* The buffer is full: the state back into the digest, and
+               the rest of the buffer to it (only the output of the block
+               still to come can be taken back). */
+            if (blocks > 0)
+                sha_state_out(b, st, s0, s1, &blocks);
+            st = NULL;
+            b->buf_len = (size_t)(w - b->buf);
+            flush_buf(b);
+            w = b->buf;
         }
         if (((d & (d - 1)) | (t & ~d)) == 0) {
             unsigned int k = _tzcnt_u32(d | 0x10000u);
@@ -818,13 +836,8 @@ copy_sha(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
             blocks++;
         }
     }
-    if (blocks > 0) {
-        _mm_storeu_si128((__m128i *)(void *)st, s0);
-        _mm_storeu_si128((__m128i *)(void *)(st + 4), s1);
-        ma__digest_sha256_added(b->digest, blocks);
-        b->total += 64 * blocks;
-        b->hashed += 64 * blocks;
-    }
+    if (blocks > 0)
+        sha_state_out(b, st, s0, s1, &blocks);
     return block_loop_end(b, start, q, w);
 }
 #endif
@@ -926,29 +939,32 @@ int ma__canon_body_init(ma_canon_body *b, ma_dkim_canon canon, uint64_t limit, m
 
 int ma__canon_body_simd(ma_canon_body *b, int level)
 {
-    int best = MA_CANON_SIMD_NONE;
+    bool have[MA_CANON_SIMD_SHA + 1] = { true, false, false, false };
 
     if (b == NULL)
         return -1;
 #ifdef CANON_SSE2
-    best = MA_CANON_SIMD_SSE2;
+    have[MA_CANON_SIMD_SSE2] = true;
 #endif
 #ifdef CANON_AVX2
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("popcnt"))
-        best = MA_CANON_SIMD_AVX2;
+    have[MA_CANON_SIMD_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")
+                               && __builtin_cpu_supports("popcnt");
 #endif
 #ifdef CANON_SHA
     /* A blockwise digest means SHA-NI, SSSE3 and SSE4.1; the loop also
        uses BMI1 and POPCNT, which some CPUs with SHA-NI (Goldmont Atoms,
-       as in appliances) lack in part. */
-    if (b->blockwise && b->limit == MA_CANON_NO_LIMIT && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("popcnt"))
-        best = MA_CANON_SIMD_SHA;
+       as in appliances) lack in part.  It needs no AVX2. */
+    have[MA_CANON_SIMD_SHA] = b->blockwise && b->limit == MA_CANON_NO_LIMIT
+                              && __builtin_cpu_supports("bmi")
+                              && __builtin_cpu_supports("popcnt");
 #endif
+    if (level > MA_CANON_SIMD_SHA)
+        level = MA_CANON_SIMD_SHA;
+    while (level > MA_CANON_SIMD_NONE && !have[level])
+        level--;
     if (level < MA_CANON_SIMD_NONE)
         level = MA_CANON_SIMD_NONE;
-    b->simd = (unsigned char)(level < best ? level : best);
+    b->simd = (unsigned char)level;
     return b->simd;
 }
 
@@ -1048,7 +1064,7 @@ int ma__canon_body_finish(ma_canon_body *b)
 
 uint64_t ma__canon_body_length(const ma_canon_body *b)
 {
-    return b != NULL ? b->total + b->buf_len : 0;
+    return b != NULL ? b->total + (b->buf_len - b->buf_fed) : 0;
 }
 
 bool ma__canon_body_tail_text(const ma_canon_body *b)
@@ -1072,11 +1088,13 @@ bool ma__canon_body_tail_text(const ma_canon_body *b)
 uint64_t ma__canon_body_hashed(const ma_canon_body *b)
 {
     uint64_t room;
+    size_t n;
 
     if (b == NULL)
         return 0;
     room = b->limit - b->hashed;
-    return b->hashed + ((uint64_t)b->buf_len < room ? b->buf_len : room);
+    n = b->buf_len - b->buf_fed; /* in the buffer, not yet fed */
+    return b->hashed + ((uint64_t)n < room ? n : room);
 }
 
 int ma__canon_body_consume(const char *data, size_t len, void *payload)
