@@ -793,15 +793,25 @@ copy_sha(ma_canon_body *b, const unsigned char *q, const unsigned char *e)
         if (_mm_testc_si128(_mm_cmpeq_epi8(_mm_shuffle_epi8(nib_any, v0), v0), ones))
             break; /* only WSP and line ends */
         if (w > wlim) {
-            /* The buffer is full: the state back into the digest, and
-               the rest of the buffer to it (only the output of the block
-               still to come can be taken back). */
-            if (blocks > 0)
-                sha_state_out(b, st, s0, s1, &blocks);
-            st = NULL;
-            b->buf_len = (size_t)(w - b->buf);
-            flush_buf(b);
-            w = b->buf;
+            unfed = (size_t)(w - b->buf) - b->buf_fed;
+            if (st != NULL && unfed <= 256) {
+                /* The usual: hashing keeps up, a few bytes wait (fewer
+                   than 128 and a step); they go to the front. */
+                memmove(b->buf, b->buf + b->buf_fed, unfed);
+                b->buf_fed = 0;
+                w = b->buf + unfed;
+            } else {
+                /* The buffer filled before hashing caught up (it can be
+                   nearly full when the loop starts): the state back into
+                   the digest, and the buffer to it (only the output of the
+                   block still to come can be taken back). */
+                if (blocks > 0)
+                    sha_state_out(b, st, s0, s1, &blocks);
+                st = NULL;
+                b->buf_len = (size_t)(w - b->buf);
+                flush_buf(b);
+                w = b->buf;
+            }
         }
         if (((d & (d - 1)) | (t & ~d)) == 0) {
             unsigned int k = _tzcnt_u32(d | 0x10000u);
