@@ -90,6 +90,7 @@
 #include "conf-util.h"
 #include "conf-yaml.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifndef MA_TESTSUITES
 #define MA_TESTSUITES ""
@@ -113,11 +114,6 @@ static void path_join(char *buf, size_t size, const char *a, const char *b, cons
 static const char *name_or(const char *n)
 {
     return n != NULL ? n : "?";
-}
-
-static int64_t fixed_clock(void *payload)
-{
-    return *(const int64_t *)payload;
 }
 
 /* ------------------------------------------------------------ the zone */

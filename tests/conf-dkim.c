@@ -79,6 +79,7 @@
 #include "conf-util.h"
 #include "conf-yaml.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifndef MA_TESTSUITES
 #define MA_TESTSUITES ""
@@ -97,11 +98,6 @@ static void copy_str(char *dst, size_t size, const char *src)
 }
 
 /* A diagnostic line with the bytes escaped. */
-static int64_t fixed_clock(void *payload)
-{
-    return *(const int64_t *)payload;
-}
-
 static int ctx_new(ma_ctx **out, int64_t *clock_ms)
 {
     ma_ctx_opts opts = MA_CTX_OPTS_INIT;

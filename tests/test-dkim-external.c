@@ -19,26 +19,11 @@
 
 #include "mailauth/mailauth.h"
 #include "tap.h"
+#include "testutil.h"
 
-static const char msg_text[] =
-    "From: Joe SixPack <joe@football.example.com>\r\n"
-    "To: Suzie Q <suzie@shopping.example.net>\r\n"
-    "Subject: Is dinner ready?\r\n"
-    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
-    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
-    "\r\n"
-    "Hi.\r\n"
-    "\r\n"
-    "We lost the game.  Are you hungry yet?\r\n"
-    "\r\n"
-    "Joe.\r\n";
+static const char msg_text[] = RFC6376_EXAMPLE_MSG;
 
 static int64_t now_ms = INT64_C(1700000000000);
-
-static int64_t fixed_clock(void *payload)
-{
-    return *(const int64_t *)payload;
-}
 
 /* What the callback does, and what it saw. */
 typedef struct device {

@@ -12,27 +12,12 @@
 
 #include "mailauth/mailauth.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* RFC 8032 7.1 TEST 1 secret key, as a seed (also RFC 8463 A.1). */
 static const char seed_b64[] = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
 
-static const char msg_text[] =
-    "From: Joe SixPack <joe@football.example.com>\r\n"
-    "To: Suzie Q <suzie@shopping.example.net>\r\n"
-    "Subject: Is dinner ready?\r\n"
-    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
-    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
-    "\r\n"
-    "Hi.\r\n"
-    "\r\n"
-    "We lost the game.  Are you hungry yet?\r\n"
-    "\r\n"
-    "Joe.\r\n";
-
-static int64_t fixed_clock(void *payload)
-{
-    return *(const int64_t *)payload;
-}
+static const char msg_text[] = RFC6376_EXAMPLE_MSG;
 
 static int64_t now_ms = INT64_C(1700000000000);
 
